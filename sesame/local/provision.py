@@ -1,0 +1,75 @@
+"""Creates, in the embedded AWS emulation, what the CDK stack creates in a real account.
+
+The table layouts here and in ``stacks/`` must agree; the integration tests run against these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sesame.adapters.aws import AwsClients
+from sesame.settings import Settings
+
+_GSI = dict[str, tuple[str, str, str, str]]  # index name -> (pk, pk type, sk, sk type)
+
+
+def _table_specs(settings: Settings) -> list[tuple[str, list[tuple[str, str, str]], _GSI]]:
+    tables = settings.tables
+    return [
+        (tables.accounts, [("account_id", "S", "HASH")], {}),
+        (tables.access_keys, [("access_key_id", "S", "HASH")], {}),
+        (
+            tables.identities,
+            [("account_id", "S", "HASH"), ("identity", "S", "RANGE")],
+            {"by_status": ("check_state", "S", "next_check_at", "N")},
+        ),
+    ]
+
+
+def provision(aws: AwsClients, settings: Settings) -> Settings:
+    """Create tables, keys and the DKIM zone; return settings naming what was created."""
+    ddb = aws.dynamodb
+    for name, keys, indexes in _table_specs(settings):
+        attributes = {(attr, kind) for attr, kind, _ in keys}
+        gsis: list[dict[str, Any]] = []
+        for index, (pk, pk_type, sk, sk_type) in indexes.items():
+            attributes |= {(pk, pk_type), (sk, sk_type)}
+            gsis.append(
+                {
+                    "IndexName": index,
+                    "KeySchema": [
+                        {"AttributeName": pk, "KeyType": "HASH"},
+                        {"AttributeName": sk, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            )
+        request: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": [{"AttributeName": attr, "KeyType": role} for attr, _, role in keys],
+            "AttributeDefinitions": [
+                {"AttributeName": attr, "AttributeType": kind} for attr, kind in sorted(attributes)
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if gsis:
+            request["GlobalSecondaryIndexes"] = gsis
+        ddb.create_table(**request)
+
+    kms = aws.kms
+    key_id = kms.create_key(Description="Sesame secrets")["KeyMetadata"]["Arn"]
+    if settings.kms_key_id.startswith("alias/"):
+        kms.create_alias(AliasName=settings.kms_key_id, TargetKeyId=key_id)
+    mac_key = kms.create_key(
+        Description="Sesame link signatures", KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC"
+    )["KeyMetadata"]["Arn"]
+    if settings.link_mac_key_id.startswith("alias/"):
+        kms.create_alias(AliasName=settings.link_mac_key_id, TargetKeyId=mac_key)
+    updates: dict[str, Any] = {"kms_key_id": key_id, "link_mac_key_id": mac_key}
+
+    if settings.dkim_signing_zone:
+        zone = aws.route53.create_hosted_zone(
+            Name=settings.dkim_signing_zone, CallerReference=f"sesame-{settings.dkim_signing_zone}"
+        )
+        updates["dkim_hosted_zone_id"] = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
+    return settings.model_copy(update=updates)

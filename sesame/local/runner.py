@@ -1,0 +1,117 @@
+"""`sesame local`: the production handlers in one process, against an embedded AWS emulation.
+
+The process talks to the emulation in-process (moto's mock, several times faster than HTTP) and
+also exposes the same state over HTTP on --aws-port so users can look inside with any AWS tool.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from sesame.adapters.aws import AwsClients
+from sesame.api.app import ApiApp
+from sesame.local.http_server import ApiServer
+from sesame.local.options import LocalOptions
+from sesame.local.provision import provision
+from sesame.local.scheduler import Periodic
+from sesame.services import Services, build_services
+from sesame.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    api_url: str
+    aws_url: str
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", ""):  # noqa: S104 (a listener may bind all; links need one address)
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+class LocalSesame:
+    def __init__(self, options: LocalOptions) -> None:
+        self.options = options
+        self._stopped = threading.Event()
+        self._mock: object | None = None
+        self._moto_server: object | None = None
+        self._api: ApiServer | None = None
+        self._jobs: list[Periodic] = []
+        self.services: Services | None = None
+        self.endpoints: Endpoints | None = None
+
+    def start(self) -> Endpoints:
+        from moto import mock_aws
+        from moto.server import ThreadedMotoServer
+
+        opts = self.options
+        mock = mock_aws()
+        mock.start()
+        self._mock = mock
+        moto_server = ThreadedMotoServer(ip_address=opts.host, port=opts.aws_port, verbose=False)
+        moto_server.start()
+        self._moto_server = moto_server
+        aws_port = moto_server.get_host_and_port()[1]
+
+        api = ApiServer(opts.host, opts.api_port)
+        self._api = api
+        host = _url_host(opts.host)
+        endpoints = Endpoints(api_url=f"http://{host}:{api.port}", aws_url=f"http://{host}:{aws_port}")
+
+        base = Settings(
+            region=opts.region,
+            public_base_url=endpoints.api_url,
+            dns_server=opts.dns,
+            check_interval=opts.check_interval,
+            mail_from_mx_host=f"feedback-smtp.{opts.region}.sesame.test",
+            bootstrap_access_key_id=opts.access_key_id,
+            bootstrap_secret_access_key=opts.secret_access_key,
+        )
+        aws = AwsClients(base)
+        settings = provision(aws, base)
+        services = build_services(settings, aws)
+        services.accounts.ensure_bootstrap(
+            settings.bootstrap_account_id,
+            opts.access_key_id,
+            opts.secret_access_key,
+            production=opts.production,
+            max_send_rate=opts.max_send_rate,
+            max_24_hour_send=opts.max_24_hour_send,
+        )
+        self.services = services
+        api.start(ApiApp(services))
+        checker = Periodic("identity-checker", opts.check_interval, services.identities.check_pending)
+        checker.start()
+        self._jobs.append(checker)
+        self.endpoints = endpoints
+        return endpoints
+
+    def ready_line(self) -> str:
+        assert self.endpoints is not None and self.services is not None
+        settings = self.services.settings
+        return (
+            f"sesame ready api={self.endpoints.api_url} aws={self.endpoints.aws_url} "
+            f"region={settings.region} account={settings.bootstrap_account_id} "
+            f"access_key_id={self.options.access_key_id}"
+        )
+
+    def stop(self) -> None:
+        """Stop accepting, let work in flight finish, then drop the emulation."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        for job in self._jobs:
+            job.stop()
+        if self._api is not None:
+            self._api.stop()
+        if self._moto_server is not None:
+            self._moto_server.stop()  # type: ignore[attr-defined]
+        if self._mock is not None:
+            self._mock.stop()  # type: ignore[attr-defined]

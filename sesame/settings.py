@@ -1,0 +1,136 @@
+"""Runtime settings, validated once at start.
+
+In AWS every value comes from the function's or task's environment (the CDK stacks set them); in
+local mode ``sesame.local`` builds them from the command-line flags. Nothing reads os.environ
+anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DEFAULT_ACCESS_KEY_ID = "AKIASESAMELOCAL00001"
+DEFAULT_SECRET_ACCESS_KEY = "sesame/local/secret/key/do/not/use/in/production"  # noqa: S105
+DEFAULT_BOOTSTRAP_ACCOUNT = "000000000001"
+
+
+def check_host_port(value: str | None) -> str | None:
+    """``HOST:PORT`` (IPv6 hosts in brackets), or None."""
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return value
+
+
+def check_region(value: str) -> str:
+    parts = value.split("-")
+    if len(parts) < 3 or not parts[-1].isdigit() or not all(parts):
+        raise ValueError(f"not an AWS region name: {value!r}")
+    return value
+
+
+class TableNames(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    accounts: str = "sesame-accounts"
+    access_keys: str = "sesame-access-keys"
+    identities: str = "sesame-identities"
+
+
+class Settings(BaseModel):
+    """Everything the runtime needs to know about where it runs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    region: str = "us-east-1"
+    # Endpoint of the AWS APIs; None means the real AWS endpoints. Local mode sets it only for
+    # tools outside the process: the process itself talks to the emulation in-process.
+    aws_endpoint_url: str | None = None
+    tables: TableNames = Field(default_factory=TableNames)
+    # KMS key that encrypts account secrets and DKIM private keys (id, ARN or alias).
+    kms_key_id: str = "alias/sesame"
+    # KMS HMAC key that signs links Sesame puts in mail (verification, tracking).
+    link_mac_key_id: str = "alias/sesame-links"
+    # Public base URL of the API, used in links in mail, without a trailing slash.
+    public_base_url: str = "http://127.0.0.1:8787"
+    # DNS server for verification and MX lookups as "host:port"; None: the system resolver.
+    dns_server: str | None = None
+    # Easy DKIM: the zone under which Sesame hosts the public keys, behind customers' CNAMEs.
+    # None: no managed zone, customers publish TXT records themselves.
+    dkim_signing_zone: str | None = "dkim.sesame.test"
+    dkim_hosted_zone_id: str | None = None
+    # Custom MAIL FROM: the MX host customers point their MAIL FROM domain at, and the domain
+    # their SPF record includes.
+    mail_from_mx_host: str = "feedback-smtp.us-east-1.sesame.test"
+    spf_include_domain: str = "spf.sesame.test"
+    # How often pending identities are re-checked in DNS, seconds.
+    check_interval: float = 5.0
+    # Bootstrap account (local mode and first deployment).
+    bootstrap_account_id: str = DEFAULT_BOOTSTRAP_ACCOUNT
+    bootstrap_access_key_id: str = DEFAULT_ACCESS_KEY_ID
+    bootstrap_secret_access_key: str = Field(default=DEFAULT_SECRET_ACCESS_KEY, repr=False)
+    # New accounts' defaults.
+    default_sandbox: bool = True
+    sandbox_max_send_rate: float = 1.0
+    sandbox_max_24_hour_send: float = 200.0
+    production_max_send_rate: float = 14.0
+    production_max_24_hour_send: float = 50000.0
+
+    @field_validator("region")
+    @classmethod
+    def _region_shape(cls, value: str) -> str:
+        return check_region(value)
+
+    @field_validator("dns_server")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        return check_host_port(value)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings of a Lambda function or Fargate task, from SESAME_* variables."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {"region": env.get("AWS_REGION", "us-east-1")}
+        simple = {
+            "SESAME_AWS_ENDPOINT_URL": "aws_endpoint_url",
+            "SESAME_KMS_KEY_ID": "kms_key_id",
+            "SESAME_LINK_MAC_KEY_ID": "link_mac_key_id",
+            "SESAME_PUBLIC_BASE_URL": "public_base_url",
+            "SESAME_DNS_SERVER": "dns_server",
+            "SESAME_DKIM_SIGNING_ZONE": "dkim_signing_zone",
+            "SESAME_DKIM_HOSTED_ZONE_ID": "dkim_hosted_zone_id",
+            "SESAME_MAIL_FROM_MX_HOST": "mail_from_mx_host",
+            "SESAME_SPF_INCLUDE_DOMAIN": "spf_include_domain",
+            "SESAME_CHECK_INTERVAL": "check_interval",
+            "SESAME_BOOTSTRAP_ACCOUNT_ID": "bootstrap_account_id",
+            "SESAME_ACCESS_KEY_ID": "bootstrap_access_key_id",
+            "SESAME_SECRET_ACCESS_KEY": "bootstrap_secret_access_key",
+        }
+        for var, field in simple.items():
+            if env.get(var):
+                values[field] = env[var]
+        tables = {
+            key: env[var]
+            for key, var in (
+                ("accounts", "SESAME_TABLE_ACCOUNTS"),
+                ("access_keys", "SESAME_TABLE_ACCESS_KEYS"),
+                ("identities", "SESAME_TABLE_IDENTITIES"),
+            )
+            if env.get(var)
+        }
+        # A deployment without a DKIM zone says so with an empty value: customers then publish
+        # their DKIM keys as TXT records instead of CNAMEs into a zone we host.
+        if env.get("SESAME_DKIM_SIGNING_ZONE") == "":
+            values["dkim_signing_zone"] = None
+        values["tables"] = TableNames(**tables)
+        return cls.model_validate(values)

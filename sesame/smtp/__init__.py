@@ -1,0 +1,1 @@
+"""SMTP servers: submission and inbound MX."""

@@ -1,0 +1,204 @@
+"""SesameStack: composes the capabilities and grants each function what it needs, no more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks.api import Api
+from stacks.bundling import lambda_code
+from stacks.config import SesameConfig
+from stacks.data import Data
+from stacks.dkim_zone import DkimZone
+from stacks.function import ARCHITECTURE, RUNTIME
+from stacks.keys import Keys
+from stacks.verification import VerificationScheduler
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+# CloudFormation output ids that `sesame admin --stack NAME` reads. They are a contract: rename
+# none. No exports: nothing else should import them and pin this stack.
+OUTPUT_IDS = (
+    "ApiUrl",
+    "AccountsTableName",
+    "AccessKeysTableName",
+    "IdentitiesTableName",
+    "KmsKeyArn",
+    "LinkMacKeyArn",
+    "DkimSigningZone",
+    "DkimHostedZoneId",
+    "DkimNameServers",
+    "ApiFunctionName",
+    "IdentityCheckerFunctionName",
+    "Region",
+)
+
+
+class SesameStack(cdk.Stack):
+    """Sesame's AWS deployment, first slice: API, data, keys, DKIM zone, verification scheduler."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: SesameConfig, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="Sesame: an email platform that speaks Amazon SES's API",
+            **kwargs,
+        )
+        self.config = config
+        removal = cdk.RemovalPolicy.RETAIN if config.deletion_protection else cdk.RemovalPolicy.DESTROY
+        retention = _RETENTION[config.log_retention_days]
+
+        self.keys = Keys(
+            self,
+            "Keys",
+            main_alias=config.main_key_alias,
+            link_mac_alias=config.link_mac_key_alias,
+            removal_policy=removal,
+        )
+        self.data = Data(
+            self,
+            "Data",
+            key=self.keys.main,
+            deletion_protection=config.deletion_protection,
+            removal_policy=removal,
+        )
+        self.dkim_zone = (
+            DkimZone(
+                self,
+                "DkimZone",
+                zone_name=config.dkim_signing_zone,
+                hosted_zone_id=config.dkim_hosted_zone_id,
+                removal_policy=removal,
+            )
+            if config.dkim_signing_zone
+            else None
+        )
+
+        code = lambda_code(runtime=RUNTIME, architecture=ARCHITECTURE)
+        environment = self._runtime_environment()
+        self.api = Api(
+            self,
+            "Api",
+            code=code,
+            environment=environment,
+            memory_mb=config.api_memory_mb,
+            throttle_rate=config.api_throttle_rate,
+            throttle_burst=config.api_throttle_burst,
+            public_base_url=config.public_base_url,
+            log_key=self.keys.main,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        self.verification = VerificationScheduler(
+            self,
+            "Verification",
+            code=code,
+            # The checker runs on the same Settings model, so it sees the same values.
+            environment={**environment, "SESAME_PUBLIC_BASE_URL": self.api.public_base_url},
+            memory_mb=config.checker_memory_mb,
+            every=cdk.Duration.minutes(config.identity_check_minutes),
+            log_key=self.keys.main,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        self._grant()
+        self._outputs()
+
+    def _runtime_environment(self) -> dict[str, str]:
+        """The variables sesame.settings.Settings.from_environment reads, plus Powertools'.
+
+        Not set: SESAME_AWS_ENDPOINT_URL and SESAME_DNS_SERVER (real AWS, the VPC resolver) and the
+        bootstrap account's SESAME_ACCESS_KEY_ID / SESAME_SECRET_ACCESS_KEY: a secret has no place
+        in a function's environment; accounts are created with `sesame admin`.
+        """
+        config, data, keys, zone = self.config, self.data, self.keys, self.dkim_zone
+        environment = {
+            "POWERTOOLS_SERVICE_NAME": "sesame",
+            "LOG_LEVEL": config.log_level,
+            "SESAME_TABLE_ACCOUNTS": data.accounts.table_name,
+            "SESAME_TABLE_ACCESS_KEYS": data.access_keys.table_name,
+            "SESAME_TABLE_IDENTITIES": data.identities.table_name,
+            # ARNs rather than aliases: an alias can be repointed, and grants name key ARNs.
+            "SESAME_KMS_KEY_ID": keys.main.key_arn,
+            "SESAME_LINK_MAC_KEY_ID": keys.link_mac.key_arn,
+            # Empty means "no managed DKIM zone" (customers publish their TXT records).
+            "SESAME_DKIM_SIGNING_ZONE": zone.zone_name if zone else "",
+            "SESAME_DKIM_HOSTED_ZONE_ID": zone.hosted_zone_id if zone else "",
+            "SESAME_CHECK_INTERVAL": str(config.identity_check_minutes * 60),
+        }
+        if config.mail_from_mx_host:
+            environment["SESAME_MAIL_FROM_MX_HOST"] = config.mail_from_mx_host
+        if config.spf_include_domain:
+            environment["SESAME_SPF_INCLUDE_DOMAIN"] = config.spf_include_domain
+        return environment
+
+    def _grant(self) -> None:
+        api, checker = self.api.function, self.verification.function
+        # The API serves every operation: all tables, secrets, link MACs, DKIM records.
+        self.data.grant_read_write(api, *self.data.tables.values())
+        self.keys.grant_secrets(api)
+        self.keys.grant_link_signing(api)
+        if self.dkim_zone:
+            self.dkim_zone.grant_record_changes(api)
+        # The checker only reads DNS and records the outcome on identities: that table alone (the
+        # grant includes the key use its encryption needs), no secrets, no Route 53.
+        self.data.grant_read_write(checker, self.data.identities)
+
+    def _output(self, output_id: str, value: str, description: str) -> None:
+        assert output_id in OUTPUT_IDS, output_id
+        # Created directly in the stack, so the logical id is exactly output_id.
+        cdk.CfnOutput(self, output_id, value=value, description=description)
+
+    def _outputs(self) -> None:
+        data = self.data
+        self._output("ApiUrl", self.api.url, "Endpoint of the SES-compatible API")
+        self._output("AccountsTableName", data.accounts.table_name, "Accounts table")
+        self._output("AccessKeysTableName", data.access_keys.table_name, "Access keys table")
+        self._output("IdentitiesTableName", data.identities.table_name, "Identities table")
+        self._output("KmsKeyArn", self.keys.main.key_arn, "KMS key for secrets and tables")
+        self._output("LinkMacKeyArn", self.keys.link_mac.key_arn, "KMS HMAC key for links")
+        self._output("ApiFunctionName", self.api.handler.function_name, "API Lambda function")
+        self._output(
+            "IdentityCheckerFunctionName",
+            self.verification.checker.function_name,
+            "Identity checker Lambda function",
+        )
+        self._output("Region", self.region, "Region of the deployment")
+        zone = self.dkim_zone
+        # CloudFormation outputs cannot be empty: without a DKIM zone these are absent, which the
+        # CLI reads as "not configured".
+        if zone:
+            self._output("DkimSigningZone", zone.zone_name, "Easy DKIM signing zone")
+            self._output("DkimHostedZoneId", zone.hosted_zone_id, "Route 53 zone of the signing zone")
+            if zone.name_servers is not None:
+                self._output(
+                    "DkimNameServers",
+                    cdk.Fn.join(",", zone.name_servers),
+                    "Delegate the signing zone to these (NS record in the parent zone)",
+                )
