@@ -40,6 +40,12 @@ class TableNames(BaseModel):
     accounts: str = "sesame-accounts"
     access_keys: str = "sesame-access-keys"
     identities: str = "sesame-identities"
+    # Sending: rate and 24-hour quota counters, the suppression list, send statistics, and the
+    # per-recipient delivery ledger that makes a redelivered queue message never send twice.
+    quotas: str = "sesame-sending-quotas"
+    suppression: str = "sesame-suppression"
+    statistics: str = "sesame-send-statistics"
+    deliveries: str = "sesame-deliveries"
 
 
 class Settings(BaseModel):
@@ -70,6 +76,21 @@ class Settings(BaseModel):
     spf_include_domain: str = "spf.sesame.test"
     # How often pending identities are re-checked in DNS, seconds.
     check_interval: float = 5.0
+    # Sending pipeline. The delivery queue (SQS URL) holds accepted messages; bodies larger than
+    # spool_threshold bytes go to the spool bucket instead of the queue message.
+    delivery_queue_url: str | None = None
+    spool_bucket: str | None = None
+    spool_threshold: int = Field(default=200_000, ge=1, le=250_000)
+    # The internal event stream (an SNS topic) every Send/Delivery/Bounce/... event goes to.
+    events_topic_arn: str | None = None
+    # Deliver every outbound message to this SMTP server ("host:port") instead of the MX.
+    relay: str | None = None
+    # Deferred deliveries: first retry after retry_base seconds, doubling, until max_delivery_age
+    # seconds after acceptance, then a Transient bounce.
+    retry_base: float = Field(default=60.0, gt=0)
+    max_delivery_age: float = Field(default=12 * 3600.0, gt=0)
+    # The host name this deployment gives itself in SMTP EHLO and in Received/reporting-MTA.
+    mail_host_name: str = "sesame.local"
     # Bootstrap account (local mode and first deployment).
     bootstrap_account_id: str = DEFAULT_BOOTSTRAP_ACCOUNT
     bootstrap_access_key_id: str = DEFAULT_ACCESS_KEY_ID
@@ -86,7 +107,7 @@ class Settings(BaseModel):
     def _region_shape(cls, value: str) -> str:
         return check_region(value)
 
-    @field_validator("dns_server")
+    @field_validator("dns_server", "relay")
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
         return check_host_port(value)
@@ -115,6 +136,13 @@ class Settings(BaseModel):
             "SESAME_BOOTSTRAP_ACCOUNT_ID": "bootstrap_account_id",
             "SESAME_ACCESS_KEY_ID": "bootstrap_access_key_id",
             "SESAME_SECRET_ACCESS_KEY": "bootstrap_secret_access_key",
+            "SESAME_DELIVERY_QUEUE_URL": "delivery_queue_url",
+            "SESAME_SPOOL_BUCKET": "spool_bucket",
+            "SESAME_EVENTS_TOPIC_ARN": "events_topic_arn",
+            "SESAME_RELAY": "relay",
+            "SESAME_RETRY_BASE": "retry_base",
+            "SESAME_MAX_DELIVERY_AGE": "max_delivery_age",
+            "SESAME_MAIL_HOST_NAME": "mail_host_name",
         }
         for var, field in simple.items():
             if env.get(var):
@@ -125,6 +153,10 @@ class Settings(BaseModel):
                 ("accounts", "SESAME_TABLE_ACCOUNTS"),
                 ("access_keys", "SESAME_TABLE_ACCESS_KEYS"),
                 ("identities", "SESAME_TABLE_IDENTITIES"),
+                ("quotas", "SESAME_TABLE_QUOTAS"),
+                ("suppression", "SESAME_TABLE_SUPPRESSION"),
+                ("statistics", "SESAME_TABLE_STATISTICS"),
+                ("deliveries", "SESAME_TABLE_DELIVERIES"),
             )
             if env.get(var)
         }

@@ -23,6 +23,11 @@ def _table_specs(settings: Settings) -> list[tuple[str, list[tuple[str, str, str
             [("account_id", "S", "HASH"), ("identity", "S", "RANGE")],
             {"by_status": ("check_state", "S", "next_check_at", "N")},
         ),
+        # Sending. Items that expire carry an ``expires_at`` epoch (DynamoDB TTL in AWS).
+        (tables.quotas, [("account_id", "S", "HASH"), ("window", "S", "RANGE")], {}),
+        (tables.suppression, [("account_id", "S", "HASH"), ("address", "S", "RANGE")], {}),
+        (tables.statistics, [("account_id", "S", "HASH"), ("bucket", "S", "RANGE")], {}),
+        (tables.deliveries, [("message_id", "S", "HASH"), ("recipient", "S", "RANGE")], {}),
     ]
 
 
