@@ -10,11 +10,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sesame.adapters.account_sending_wiring import (
+    make_quota_service,
+    make_send_statistics,
+    make_suppression_service,
+)
 from sesame.adapters.account_wiring import make_account_service
 from sesame.adapters.aws import AwsClients
 from sesame.adapters.identity_wiring import make_identity_service
+from sesame.adapters.sending_wiring import make_delivery_queue, make_delivery_service, make_sending_service
 from sesame.domain.accounts import AccountService
 from sesame.domain.identities import IdentityService, VerificationMailer
+from sesame.domain.quotas import QuotaService
+from sesame.domain.send_statistics import SendStatistics
+from sesame.domain.sending.delivery import DeliveryService
+from sesame.domain.sending.service import SendingService
+from sesame.domain.sending.system_mail import SystemMail
+from sesame.domain.sending.transport import Transport
+from sesame.domain.suppression import SuppressionService
 from sesame.settings import Settings
 
 
@@ -23,6 +36,11 @@ class Services:
     settings: Settings
     accounts: AccountService
     identities: IdentityService
+    quotas: QuotaService
+    suppression: SuppressionService
+    statistics: SendStatistics
+    sending: SendingService
+    system_mail: SystemMail
 
 
 def build_services(
@@ -33,8 +51,48 @@ def build_services(
     mailer: VerificationMailer | None = None,
 ) -> Services:
     aws = aws or AwsClients(settings)
+    accounts = make_account_service(settings, aws, clock=clock)
+    system_mail = SystemMail(
+        make_delivery_queue(settings, aws),
+        mail_host_name=settings.mail_host_name,
+        region=settings.region,
+        clock=clock,
+        log_links=settings.log_verification_links,
+    )
+    identities = make_identity_service(settings, aws, clock=clock, mailer=mailer or system_mail)
+    quotas = make_quota_service(settings, aws)
     return Services(
         settings=settings,
-        accounts=make_account_service(settings, aws, clock=clock),
-        identities=make_identity_service(settings, aws, clock=clock, mailer=mailer),
+        accounts=accounts,
+        identities=identities,
+        quotas=quotas,
+        suppression=make_suppression_service(settings, aws, accounts=accounts, clock=clock),
+        statistics=make_send_statistics(settings, aws, clock=clock),
+        sending=make_sending_service(
+            settings, aws, accounts=accounts, identities=identities, quotas=quotas, clock=clock
+        ),
+        system_mail=system_mail,
+    )
+
+
+def build_delivery(
+    settings: Settings,
+    aws: AwsClients | None = None,
+    *,
+    services: Services | None = None,
+    transport: Transport | None = None,
+    clock: Callable[[], float] = time.time,
+) -> DeliveryService:
+    """The delivery worker's service; ``services`` shares one process's (local mode)."""
+    aws = aws or AwsClients(settings)
+    services = services or build_services(settings, aws, clock=clock)
+    return make_delivery_service(
+        settings,
+        aws,
+        identities=services.identities,
+        suppression=services.suppression,
+        statistics=services.statistics,
+        feedback_mailer=services.system_mail,
+        transport=transport,
+        clock=clock,
     )

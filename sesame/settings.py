@@ -85,10 +85,14 @@ class Settings(BaseModel):
     events_topic_arn: str | None = None
     # Deliver every outbound message to this SMTP server ("host:port") instead of the MX.
     relay: str | None = None
+    # The port of recipients' mail exchangers (25 on the Internet; tests point it elsewhere).
+    delivery_port: int = Field(default=25, ge=1, le=65535)
     # Deferred deliveries: first retry after retry_base seconds, doubling, until max_delivery_age
     # seconds after acceptance, then a Transient bounce.
     retry_base: float = Field(default=60.0, gt=0)
     max_delivery_age: float = Field(default=12 * 3600.0, gt=0)
+    # Local mode: also log address-verification links (a deployment only mails them).
+    log_verification_links: bool = False
     # The host name this deployment gives itself in SMTP EHLO and in Received/reporting-MTA.
     mail_host_name: str = "sesame.local"
     # Bootstrap account (local mode and first deployment).
@@ -140,6 +144,7 @@ class Settings(BaseModel):
             "SESAME_SPOOL_BUCKET": "spool_bucket",
             "SESAME_EVENTS_TOPIC_ARN": "events_topic_arn",
             "SESAME_RELAY": "relay",
+            "SESAME_DELIVERY_PORT": "delivery_port",
             "SESAME_RETRY_BASE": "retry_base",
             "SESAME_MAX_DELIVERY_AGE": "max_delivery_age",
             "SESAME_MAIL_HOST_NAME": "mail_host_name",

@@ -9,6 +9,7 @@ synth stays offline and side-effect free.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -23,6 +24,10 @@ LOG_RETENTION_DAYS = (
 )  # fmt: skip
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_IPV4 = re.compile(r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?P<domain>[^@\s]+)$")
+# SQS holds a message at most 14 days; a delivery may not be allowed to outlive its queue message.
+_MAX_QUEUE_RETENTION_SECONDS = 14 * 24 * 3600
 # Our own keys are snake_case; CDK's and the CLI's keys contain ':' '@' '-' or '/', so a snake_case
 # key that is not a field is almost certainly a misspelt one of ours.
 _OUR_KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -48,6 +53,21 @@ def _dns_name(value: str, *, what: str) -> str:
     if labels[-1].isdigit():
         raise ValueError(f"{what} {value!r} looks like an IP address, not a DNS name")
     return name
+
+
+def _host_port(value: str, *, what: str) -> str:
+    """HOST:PORT, the host a DNS name, an IPv4 address or a bracketed IPv6 address."""
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{what} {value!r} is not HOST:PORT (with a port from 1 to 65535)")
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise ValueError(f"{what} {value!r}: {host} is not an IPv6 address") from None
+    elif not _IPV4.match(host):
+        host = _dns_name(host, what=f"{what} host")
+    return f"{host}:{int(port)}"
 
 
 class SesameConfig(BaseModel):
@@ -119,6 +139,77 @@ class SesameConfig(BaseModel):
         description="Public base URL for links in mail (a custom domain in front of the API). "
         "Unset: the API's own execute-api URL.",
     )
+    # Outbound sending: the delivery worker and its queue.
+    worker_memory_mb: int = Field(default=512, ge=128, le=10240, description="Delivery worker memory (MB).")
+    worker_timeout_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=300,
+        description="Delivery worker timeout (s); the queue's visibility timeout is six times this. At "
+        "most 300: a worker must end before its five-minute claim on a recipient lapses, or a "
+        "duplicate queue message could deliver to that recipient twice.",
+    )
+    worker_reserved_concurrency: int = Field(
+        default=10,
+        ge=2,
+        le=1000,
+        description="Concurrent delivery workers, reserved for them and never exceeded (it also caps "
+        "the queue trigger's maximum concurrency, 2 or more). Lambda keeps 100 of the account's "
+        "concurrency unreserved, so the account's limit must exceed 100 plus all reservations.",
+    )
+    worker_batch_size: int = Field(
+        default=10,
+        ge=1,
+        le=10000,
+        description="Queue messages per worker invocation; above 10 needs a batching window.",
+    )
+    worker_batching_window_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=300,
+        description="How long the queue trigger may gather messages before invoking a worker (s).",
+    )
+    max_receive_count: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Receives of one queue message (failed attempts) before it moves to the dead-letter "
+        "queue. Deferred deliveries are re-queued as new messages and do not count.",
+    )
+    retry_base_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86400,
+        description="First retry delay of a deferred delivery (s); later ones double.",
+    )
+    max_delivery_age_seconds: int = Field(
+        default=12 * 3600,
+        ge=60,
+        le=_MAX_QUEUE_RETENTION_SECONDS,
+        description="How long after acceptance a deferred recipient is retried before it bounces (s). "
+        "Spooled message bodies expire a day or more after it. At most 14 days, SQS's retention.",
+    )
+    queue_age_alarm_minutes: int = Field(
+        default=60,
+        ge=5,
+        le=20160,
+        description="Alarm when the oldest message waiting in the delivery queue is older than this.",
+    )
+    relay: str | None = Field(
+        default=None,
+        description="HOST:PORT of the SMTP server the delivery worker hands every message to (the "
+        "egress tier). Unset: direct to the recipients' MX hosts.",
+    )
+    mail_host_name: str | None = Field(
+        default=None,
+        description="The host name of this deployment in SMTP EHLO, Message-IDs and reports. Unset: "
+        "the runtime's placeholder.",
+    )
+    alarm_email: str | None = Field(
+        default=None,
+        description="An address subscribed to the alarm topic (it must confirm the subscription). "
+        "Unset: subscribe to the AlarmTopicArn output yourself.",
+    )
 
     @field_validator(
         "account",
@@ -128,6 +219,9 @@ class SesameConfig(BaseModel):
         "mail_from_mx_host",
         "spf_include_domain",
         "public_base_url",
+        "relay",
+        "mail_host_name",
+        "alarm_email",
         mode="before",
     )
     @classmethod
@@ -198,6 +292,27 @@ class SesameConfig(BaseModel):
     def _spf_domain(cls, value: str | None) -> str | None:
         return None if value is None else _dns_name(value, what="spf_include_domain")
 
+    @field_validator("mail_host_name")
+    @classmethod
+    def _mail_host(cls, value: str | None) -> str | None:
+        return None if value is None else _dns_name(value, what="mail_host_name")
+
+    @field_validator("relay")
+    @classmethod
+    def _relay(cls, value: str | None) -> str | None:
+        return None if value is None else _host_port(value, what="relay")
+
+    @field_validator("alarm_email")
+    @classmethod
+    def _alarm_email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        match = _EMAIL.match(value.strip())
+        if not match:
+            raise ValueError(f"alarm_email {value!r} is not an email address")
+        _dns_name(match["domain"], what="alarm_email's domain")
+        return value.strip()
+
     @field_validator("dkim_hosted_zone_id")
     @classmethod
     def _zone_id(cls, value: str | None) -> str | None:
@@ -224,6 +339,26 @@ class SesameConfig(BaseModel):
             raise ValueError(
                 "dkim_hosted_zone_id is set but dkim_signing_zone is not: give the hosted zone's "
                 "DNS name as dkim_signing_zone too"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _batching(self) -> SesameConfig:
+        # Lambda's own rule for SQS triggers: batches above 10 messages need a batching window.
+        if self.worker_batch_size > 10 and self.worker_batching_window_seconds < 1:
+            raise ValueError(
+                f"worker_batch_size {self.worker_batch_size} needs worker_batching_window_seconds of "
+                "at least 1: Lambda gathers more than 10 queue messages only within a batching window"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _retry_within_age(self) -> SesameConfig:
+        if self.retry_base_seconds >= self.max_delivery_age_seconds:
+            raise ValueError(
+                f"retry_base_seconds ({self.retry_base_seconds}) must be less than "
+                f"max_delivery_age_seconds ({self.max_delivery_age_seconds}): otherwise a deferred "
+                "delivery is never retried"
             )
         return self
 

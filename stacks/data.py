@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from stacks.acknowledgements import (
+    acknowledge_grant_wildcards,
+    acknowledge_resource_wildcard,
+    logical_id_reference,
+)
+
 # The scheduler's index over identities: pending ones by state, oldest check first.
 IDENTITIES_BY_STATUS = "by_status"
+# Items that expire carry their end as an epoch in this attribute; DynamoDB deletes them after it.
+EXPIRES_AT = "expires_at"
 
 
 class Data(Construct):
@@ -28,7 +34,9 @@ class Data(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
 
-        def table(table_id: str, partition_key: str, sort_key: str | None = None) -> dynamodb.Table:
+        def table(
+            table_id: str, partition_key: str, sort_key: str | None = None, *, expiring: bool = False
+        ) -> dynamodb.Table:
             # No table_name: CloudFormation names the tables, so two stacks never collide and a
             # replacement never fails on a taken name; the functions get the names from the env.
             return dynamodb.Table(
@@ -49,6 +57,8 @@ class Data(Construct):
                 ),
                 deletion_protection=deletion_protection,
                 removal_policy=removal_policy,
+                # TTL deletes cost nothing, unlike a sweeper's writes.
+                time_to_live_attribute=EXPIRES_AT if expiring else None,
             )
 
         self.accounts = table("Accounts", "account_id")
@@ -62,37 +72,48 @@ class Data(Construct):
             sort_key=dynamodb.Attribute(name="next_check_at", type=dynamodb.AttributeType.NUMBER),
             projection_type=dynamodb.ProjectionType.ALL,
         )
+        # Sending: rate and 24-hour counters per window, the account-level suppression list, send
+        # statistics per time bucket, and the per-recipient delivery ledger that keeps a redelivered
+        # queue message from sending twice. Counters, statistics and ledger entries expire.
+        self.quotas = table("Quotas", "account_id", "window", expiring=True)
+        self.suppression = table("Suppression", "account_id", "address")
+        self.statistics = table("Statistics", "account_id", "bucket", expiring=True)
+        self.deliveries = table("Deliveries", "message_id", "recipient", expiring=True)
 
     @property
     def tables(self) -> dict[str, dynamodb.Table]:
-        return {"accounts": self.accounts, "access_keys": self.access_keys, "identities": self.identities}
+        """Every table, by its field name in the runtime's ``TableNames``."""
+        return {
+            "accounts": self.accounts,
+            "access_keys": self.access_keys,
+            "identities": self.identities,
+            "quotas": self.quotas,
+            "suppression": self.suppression,
+            "statistics": self.statistics,
+            "deliveries": self.deliveries,
+        }
 
     def grant_read_write(self, grantee: iam.IGrantable, *tables: dynamodb.Table) -> None:
         """Item reads and writes on these tables, their indexes, and the key they are encrypted with."""
-        principal = grantee.grant_principal
         for table in tables:
             table.grant_read_write_data(grantee)
-        if not isinstance(principal, Construct):
-            return
         # CDK's DynamoDB grant adds these for the tables' customer-managed key: the KMS actions AWS
         # documents for principals of a table encrypted with one (DynamoDB calls KMS on their
         # behalf). The statement names that one key's ARN.
-        for action in ("kms:ReEncrypt*", "kms:GenerateDataKey*"):
-            cdk.Validations.of(principal).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Action::{action}]",
-                    reason="Added by CDK's DynamoDB table grant: KMS actions DynamoDB needs to use the "
-                    "tables' customer-managed key, on that one key's ARN only",
-                )
-            )
+        acknowledge_grant_wildcards(grantee, "kms:ReEncrypt*", "kms:GenerateDataKey*")
+        self._acknowledge_indexes(grantee, tables)
+
+    def grant_read(self, grantee: iam.IGrantable, *tables: dynamodb.Table) -> None:
+        """Item reads on these tables and their indexes, and decryption with their key."""
+        for table in tables:
+            table.grant_read_data(grantee)
+        self._acknowledge_indexes(grantee, tables)
+
+    def _acknowledge_indexes(self, grantee: iam.IGrantable, tables: tuple[dynamodb.Table, ...]) -> None:
         if self.identities in tables:
-            table_id = cdk.Stack.of(self).resolve(
-                cdk.Stack.of(self).get_logical_id(cast(cdk.CfnElement, self.identities.node.default_child))
-            )
-            cdk.Validations.of(principal).acknowledge(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]",
-                    reason="Queries on the identities table's own indexes (by_status): index ARNs are "
-                    "the table ARN plus /index/NAME, and this table's are all Sesame's",
-                )
+            acknowledge_resource_wildcard(
+                grantee,
+                f"{logical_id_reference(self.identities)}/index/*",
+                "Queries on the identities table's own indexes (by_status): index ARNs are the table "
+                "ARN plus /index/NAME, and this table's are all Sesame's",
             )

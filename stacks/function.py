@@ -42,6 +42,7 @@ class SesameFunction(Construct):
         log_retention: logs.RetentionDays,
         removal_policy: cdk.RemovalPolicy,
         retry_attempts: int | None = None,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # Explicit, so retention and encryption are ours rather than "never expire, AWS key".
@@ -75,6 +76,7 @@ class SesameFunction(Construct):
             log_group=self.log_group,
             tracing=lambda_.Tracing.ACTIVE,
             retry_attempts=retry_attempts,
+            reserved_concurrent_executions=reserved_concurrency,
         )
         self.log_group.grant_write(self.role)
         # Active tracing makes CDK add xray:PutTraceSegments and xray:PutTelemetryRecords to the

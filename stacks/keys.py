@@ -77,6 +77,10 @@ class Keys(Construct):
         """Encrypt and decrypt secrets directly (small values) or through data keys."""
         return self.main.grant(grantee, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
 
+    def grant_secret_reading(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Decrypt secrets (DKIM private keys) without being able to make new ones."""
+        return self.main.grant_decrypt(grantee)
+
     def grant_link_signing(self, grantee: iam.IGrantable) -> None:
         """Make and check link MACs."""
         self.link_mac.grant_generate_mac(grantee)

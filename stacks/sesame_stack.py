@@ -8,13 +8,17 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from stacks.access_logs import AccessLogBucket
+from stacks.alarms import AlarmTopic
 from stacks.api import Api
 from stacks.bundling import lambda_code
 from stacks.config import SesameConfig
+from stacks.customer_topics import grant_customer_topic_lookup, grant_customer_topic_publishing
 from stacks.data import Data
 from stacks.dkim_zone import DkimZone
 from stacks.function import ARCHITECTURE, RUNTIME
 from stacks.keys import Keys
+from stacks.sending import Sending
 from stacks.verification import VerificationScheduler
 
 _RETENTION = {
@@ -57,11 +61,21 @@ OUTPUT_IDS = (
     "ApiFunctionName",
     "IdentityCheckerFunctionName",
     "Region",
+    "QuotasTableName",
+    "SuppressionTableName",
+    "StatisticsTableName",
+    "DeliveriesTableName",
+    "DeliveryQueueUrl",
+    "DeliveryDeadLetterQueueUrl",
+    "SpoolBucketName",
+    "EventsTopicArn",
+    "AlarmTopicArn",
+    "DeliveryWorkerFunctionName",
 )
 
 
 class SesameStack(cdk.Stack):
-    """Sesame's AWS deployment, first slice: API, data, keys, DKIM zone, verification scheduler."""
+    """Sesame's AWS deployment: API, data, keys, DKIM zone, verification scheduler, outbound sending."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: SesameConfig, **kwargs: Any) -> None:
         super().__init__(
@@ -100,13 +114,38 @@ class SesameStack(cdk.Stack):
             else None
         )
 
+        self.access_logs = AccessLogBucket(
+            self, "AccessLogs", retention_days=config.log_retention_days, removal_policy=removal
+        )
+        self.alarms = AlarmTopic(self, "Alarms", email=config.alarm_email, removal_policy=removal)
+
         code = lambda_code(runtime=RUNTIME, architecture=ARCHITECTURE)
         environment = self._runtime_environment()
+        sending_environment = {**environment, **self._sending_environment()}
+        self.sending = Sending(
+            self,
+            "Sending",
+            key=self.keys.main,
+            code=code,
+            environment={**sending_environment, **self._delivery_environment()},
+            worker_memory_mb=config.worker_memory_mb,
+            worker_timeout=cdk.Duration.seconds(config.worker_timeout_seconds),
+            worker_reserved_concurrency=config.worker_reserved_concurrency,
+            batch_size=config.worker_batch_size,
+            batching_window=cdk.Duration.seconds(config.worker_batching_window_seconds),
+            max_receive_count=config.max_receive_count,
+            max_delivery_age_seconds=config.max_delivery_age_seconds,
+            queue_age_alarm=cdk.Duration.minutes(config.queue_age_alarm_minutes),
+            access_logs=self.access_logs.bucket,
+            alarms=self.alarms,
+            log_retention=retention,
+            removal_policy=removal,
+        )
         self.api = Api(
             self,
             "Api",
             code=code,
-            environment=environment,
+            environment={**sending_environment, **self.sending.runtime_environment},
             memory_mb=config.api_memory_mb,
             throttle_rate=config.api_throttle_rate,
             throttle_burst=config.api_throttle_burst,
@@ -127,6 +166,9 @@ class SesameStack(cdk.Stack):
             log_retention=retention,
             removal_policy=removal,
         )
+        # The worker builds links and reports too: the same public base URL as the API. Set after
+        # the API exists; no cycle, since the HTTP API itself refers to no function.
+        self.sending.function.add_environment("SESAME_PUBLIC_BASE_URL", self.api.public_base_url)
         self._grant()
         self._outputs()
 
@@ -158,17 +200,61 @@ class SesameStack(cdk.Stack):
             environment["SESAME_SPF_INCLUDE_DOMAIN"] = config.spf_include_domain
         return environment
 
+    def _sending_environment(self) -> dict[str, str]:
+        """What the functions that accept and deliver mail (API, delivery worker) add to that: the
+        sending tables and the deployment's host name. The queue, spool and topic come from
+        Sending itself."""
+        data = self.data
+        environment = {
+            "SESAME_TABLE_QUOTAS": data.quotas.table_name,
+            "SESAME_TABLE_SUPPRESSION": data.suppression.table_name,
+            "SESAME_TABLE_STATISTICS": data.statistics.table_name,
+            "SESAME_TABLE_DELIVERIES": data.deliveries.table_name,
+        }
+        if self.config.mail_host_name:
+            environment["SESAME_MAIL_HOST_NAME"] = self.config.mail_host_name
+        return environment
+
+    def _delivery_environment(self) -> dict[str, str]:
+        """The delivery worker's own settings: retries, and the relay when there is one."""
+        config = self.config
+        environment = {
+            "SESAME_RETRY_BASE": str(config.retry_base_seconds),
+            "SESAME_MAX_DELIVERY_AGE": str(config.max_delivery_age_seconds),
+        }
+        if config.relay:
+            environment["SESAME_RELAY"] = config.relay
+        return environment
+
     def _grant(self) -> None:
-        api, checker = self.api.function, self.verification.function
-        # The API serves every operation: all tables, secrets, link MACs, DKIM records.
-        self.data.grant_read_write(api, *self.data.tables.values())
+        api, checker, worker = self.api.function, self.verification.function, self.sending.function
+        data, sending = self.data, self.sending
+        # The API serves every operation: all tables (item reads and writes: quotas are reserved,
+        # the suppression list edited, statistics and delivery records read), secrets, link MACs,
+        # DKIM records. It accepts mail: spool, queue, Send events. It checks that notification
+        # topics customers name exist.
+        data.grant_read_write(api, *data.tables.values())
         self.keys.grant_secrets(api)
         self.keys.grant_link_signing(api)
         if self.dkim_zone:
             self.dkim_zone.grant_record_changes(api)
+        sending.grant_enqueue(api)
+        sending.grant_publish_events(api)
+        grant_customer_topic_lookup(api)
         # The checker only reads DNS and records the outcome on identities: that table alone (the
         # grant includes the key use its encryption needs), no secrets, no Route 53.
-        self.data.grant_read_write(checker, self.data.identities)
+        data.grant_read_write(checker, data.identities)
+        # The worker (the queue trigger grants it consumption of the queue) records each recipient's
+        # outcome, counts it, suppresses bounced addresses; it reads identities (and decrypts their
+        # DKIM keys) and accounts; it re-queues deferred tasks, reads and deletes spooled bodies,
+        # publishes events and the customers' notifications.
+        data.grant_read_write(worker, data.deliveries, data.statistics, data.suppression)
+        data.grant_read(worker, data.identities, data.accounts)
+        self.keys.grant_secret_reading(worker)
+        sending.grant_requeue(worker)
+        sending.grant_spool_reading(worker)
+        sending.grant_publish_events(worker)
+        grant_customer_topic_publishing(worker)
 
     def _output(self, output_id: str, value: str, description: str) -> None:
         assert output_id in OUTPUT_IDS, output_id
@@ -190,6 +276,23 @@ class SesameStack(cdk.Stack):
             "Identity checker Lambda function",
         )
         self._output("Region", self.region, "Region of the deployment")
+        self._output("QuotasTableName", data.quotas.table_name, "Sending quota counters table")
+        self._output("SuppressionTableName", data.suppression.table_name, "Suppression list table")
+        self._output("StatisticsTableName", data.statistics.table_name, "Send statistics table")
+        self._output("DeliveriesTableName", data.deliveries.table_name, "Per-recipient delivery records")
+        sending = self.sending
+        self._output("DeliveryQueueUrl", sending.queue.queue_url, "Queue of accepted messages")
+        self._output(
+            "DeliveryDeadLetterQueueUrl",
+            sending.dead_letters.queue_url,
+            "Messages that failed delivery too often; redrive them once the cause is fixed",
+        )
+        self._output("SpoolBucketName", sending.spool.bucket_name, "Bodies of large queued messages")
+        self._output("EventsTopicArn", sending.events.topic_arn, "Every sending event, as SES publishes it")
+        self._output("AlarmTopicArn", self.alarms.topic.topic_arn, "Subscribe here to receive alarms")
+        self._output(
+            "DeliveryWorkerFunctionName", sending.worker.function_name, "Delivery worker Lambda function"
+        )
         zone = self.dkim_zone
         # CloudFormation outputs cannot be empty: without a DKIM zone these are absent, which the
         # CLI reads as "not configured".

@@ -9,7 +9,8 @@ from typing import Any, cast
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from sesame.domain.accounts import AccessKey, Account, KeyStatus
+from sesame.domain.accounts import AccessKey, Account, AccountDetails, KeyStatus, ReviewStatus
+from sesame.domain.suppression import DEFAULT_SUPPRESSED_REASONS, SuppressionReason
 
 _SERIALIZE = TypeSerializer().serialize
 _DESERIALIZE = TypeDeserializer().deserialize
@@ -70,19 +71,24 @@ class DynamoAccountRepository:
 
     @staticmethod
     def _item(account: Account) -> dict[str, Any]:
-        return _to_item(
-            {
-                "account_id": account.account_id,
-                "sandbox": account.sandbox,
-                "sending_enabled": account.sending_enabled,
-                "max_send_rate": account.max_send_rate,
-                "max_24_hour_send": account.max_24_hour_send,
-                "created_at": account.created_at,
-            }
-        )
+        values: dict[str, Any] = {
+            "account_id": account.account_id,
+            "sandbox": account.sandbox,
+            "sending_enabled": account.sending_enabled,
+            "max_send_rate": account.max_send_rate,
+            "max_24_hour_send": account.max_24_hour_send,
+            "created_at": account.created_at,
+            "suppressed_reasons": [reason.value for reason in account.suppressed_reasons],
+        }
+        if account.details is not None:
+            values["details"] = _details_map(account.details)
+        return _to_item(values)
 
     @staticmethod
     def _account(values: dict[str, Any]) -> Account:
+        # Items written before an attribute existed lack it: they get the model's default.
+        reasons = values.get("suppressed_reasons")
+        details = values.get("details")
         return Account(
             account_id=values["account_id"],
             sandbox=bool(values["sandbox"]),
@@ -90,7 +96,42 @@ class DynamoAccountRepository:
             max_send_rate=float(values["max_send_rate"]),
             max_24_hour_send=float(values["max_24_hour_send"]),
             created_at=float(values["created_at"]),
+            suppressed_reasons=(
+                DEFAULT_SUPPRESSED_REASONS
+                if reasons is None
+                else tuple(SuppressionReason(reason) for reason in reasons)
+            ),
+            details=None if details is None else _details(details),
         )
+
+
+def _details_map(details: AccountDetails) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "mail_type": details.mail_type,
+        "website_url": details.website_url,
+        "submitted_at": Decimal(str(details.submitted_at)),
+        "additional_contact_email_addresses": list(details.additional_contact_email_addresses),
+    }
+    optional = {
+        "contact_language": details.contact_language,
+        "use_case_description": details.use_case_description,
+        "review_status": None if details.review_status is None else details.review_status.value,
+    }
+    values.update({name: value for name, value in optional.items() if value is not None})
+    return values
+
+
+def _details(values: dict[str, Any]) -> AccountDetails:
+    review = values.get("review_status")
+    return AccountDetails(
+        mail_type=values["mail_type"],
+        website_url=values["website_url"],
+        submitted_at=float(values["submitted_at"]),
+        contact_language=values.get("contact_language"),
+        use_case_description=values.get("use_case_description"),
+        additional_contact_email_addresses=tuple(values.get("additional_contact_email_addresses", ())),
+        review_status=None if review is None else ReviewStatus(review),
+    )
 
 
 class DynamoAccessKeyRepository:

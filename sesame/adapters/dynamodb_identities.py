@@ -27,6 +27,8 @@ from sesame.domain.identity_model import (
     IdentityType,
     MailFrom,
     MxFailureBehavior,
+    NotificationSettings,
+    NotificationType,
     SigningOrigin,
     Status,
     Tag,
@@ -80,6 +82,14 @@ def to_item(identity: Identity) -> Item:
         item["last_error"] = _s(identity.last_error.value)
     if identity.tags:
         item["tags"] = {"L": [{"M": {"key": _s(t.key), "value": _s(t.value)}} for t in identity.tags]}
+    notifications = identity.notifications
+    if notifications.topics:
+        item["notification_topics"] = {
+            "M": {kind.value: _s(arn) for kind, arn in notifications.topics.items()}
+        }
+    if notifications.headers_in:
+        # A string set may not be empty: absent means no type carries headers.
+        item["headers_in_notifications"] = {"SS": sorted(kind.value for kind in notifications.headers_in)}
     if identity.dkim is not None:
         item["dkim"] = {"M": _dkim_to_map(identity.dkim)}
     if identity.mail_from is not None:
@@ -166,6 +176,7 @@ def from_item(item: Item) -> Identity:
         dkim=_dkim_from_map(item["dkim"]["M"]) if "dkim" in item else None,
         mail_from=mail_from,
         feedback_forwarding=bool(item.get("feedback_forwarding", {"BOOL": True})["BOOL"]),
+        notifications=_notifications_from_item(item),
         configuration_set=_str(item, "configuration_set"),
         tags=tags,
         check_state=CheckState(_str(item, "check_state") or CheckState.DONE.value),
@@ -175,6 +186,16 @@ def from_item(item: Item) -> Identity:
         last_error=VerificationError(last_error) if last_error else None,
         version=int(_req_num(item, "version")),
     )
+
+
+def _notifications_from_item(item: Item) -> NotificationSettings:
+    # Items written before notifications existed have neither attribute: no topics, no headers.
+    topics = {
+        NotificationType(kind): str(value["S"])
+        for kind, value in item.get("notification_topics", {}).get("M", {}).items()
+    }
+    headers_in = {NotificationType(kind) for kind in item.get("headers_in_notifications", {}).get("SS", [])}
+    return NotificationSettings(topics=topics, headers_in=headers_in)
 
 
 def _dkim_from_map(m: Item) -> Dkim:

@@ -9,6 +9,7 @@ from sesame.adapters.dns import DnsPythonLookup
 from sesame.adapters.dynamodb_identities import DynamoDbIdentityRepository
 from sesame.adapters.kms import KmsCipher, KmsMacSigner
 from sesame.adapters.route53_dkim import Route53DkimPublisher
+from sesame.adapters.sns_publishers import SnsTopicDirectory
 from sesame.adapters.verification_mailer import LoggingVerificationMailer
 from sesame.domain.identities import IdentityService
 from sesame.domain.identity_ports import VerificationMailer
@@ -42,4 +43,5 @@ def make_identity_service(
         mailer=mailer or LoggingVerificationMailer(),
         publisher=publisher,
         clock=clock,
+        topics=SnsTopicDirectory(aws.client("sns")),
     )

@@ -11,12 +11,14 @@ import re
 import secrets
 import string
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Literal, Protocol
 
-from sesame.domain.errors import InvalidParameterValue, UnknownAccessKey, UnknownAccount
+from sesame.domain.errors import Conflict, InvalidParameterValue, UnknownAccessKey, UnknownAccount
 from sesame.domain.ports import SecretCipher
+from sesame.domain.suppression import DEFAULT_SUPPRESSED_REASONS, SuppressionReason
 
 KeyStatus = Literal["Active", "Inactive"]
 
@@ -29,6 +31,29 @@ _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 SECRET_CACHE_SECONDS = 60.0
 
 
+class ReviewStatus(StrEnum):
+    """Where a request for production access (PutAccountDetails) stands."""
+
+    PENDING = "PENDING"
+    FAILED = "FAILED"
+    GRANTED = "GRANTED"
+    DENIED = "DENIED"
+
+
+@dataclass(frozen=True)
+class AccountDetails:
+    """What the account said about its sending in PutAccountDetails."""
+
+    mail_type: str  # MARKETING or TRANSACTIONAL
+    website_url: str
+    submitted_at: float
+    contact_language: str | None = None
+    use_case_description: str | None = None
+    additional_contact_email_addresses: tuple[str, ...] = ()
+    # None: the details came without a request for production access.
+    review_status: ReviewStatus | None = None
+
+
 @dataclass(frozen=True)
 class Account:
     account_id: str
@@ -37,6 +62,9 @@ class Account:
     max_send_rate: float
     max_24_hour_send: float
     created_at: float
+    # Reasons for which bounces and complaints put addresses on the suppression list.
+    suppressed_reasons: tuple[SuppressionReason, ...] = DEFAULT_SUPPRESSED_REASONS
+    details: AccountDetails | None = None
 
 
 @dataclass(frozen=True)
@@ -137,14 +165,61 @@ class AccountService:
     def grant_production(self, account_id: str) -> Account:
         """Leave the sandbox; quotas that were the sandbox's defaults become production's."""
         account = self.get_account(account_id)
+        details = account.details
+        if details is not None and details.review_status is ReviewStatus.PENDING:
+            details = replace(details, review_status=ReviewStatus.GRANTED)
         updated = replace(
             account,
             sandbox=False,
             max_send_rate=max(account.max_send_rate, self._defaults.production_max_send_rate),
             max_24_hour_send=max(account.max_24_hour_send, self._defaults.production_max_24_hour_send),
+            details=details,
         )
         self._accounts.save(updated)
         return updated
+
+    def submit_details(
+        self,
+        account_id: str,
+        *,
+        mail_type: str,
+        website_url: str,
+        contact_language: str | None = None,
+        use_case_description: str | None = None,
+        additional_contact_email_addresses: Iterable[str] = (),
+        production_access: bool = False,
+    ) -> Account:
+        """PutAccountDetails. A request for production access is recorded as PENDING; granting
+        it stays with the operator (``grant_production``)."""
+        account = self.get_account(account_id)
+        if account.details is not None and account.details.review_status is ReviewStatus.PENDING:
+            raise Conflict("There is already an ongoing account details update under review.")
+        review: ReviewStatus | None = None
+        if production_access:
+            review = ReviewStatus.PENDING if account.sandbox else ReviewStatus.GRANTED
+        details = AccountDetails(
+            mail_type=mail_type,
+            website_url=website_url,
+            submitted_at=self._clock(),
+            contact_language=contact_language,
+            use_case_description=use_case_description,
+            additional_contact_email_addresses=tuple(additional_contact_email_addresses),
+            review_status=review,
+        )
+        updated = replace(account, details=details)
+        self._accounts.save(updated)
+        return updated
+
+    def set_suppressed_reasons(self, account_id: str, reasons: Iterable[SuppressionReason]) -> Account:
+        """PutAccountSuppressionAttributes: an empty list turns automatic suppression off."""
+        wanted = set(reasons)
+        ordered = tuple(reason for reason in SuppressionReason if reason in wanted)
+        updated = replace(self.get_account(account_id), suppressed_reasons=ordered)
+        self._accounts.save(updated)
+        return updated
+
+    def suppressed_reasons(self, account_id: str) -> frozenset[SuppressionReason]:
+        return frozenset(self.get_account(account_id).suppressed_reasons)
 
     def set_quotas(
         self, account_id: str, *, max_send_rate: float | None = None, max_24_hour_send: float | None = None

@@ -95,9 +95,11 @@ class SignatureDoesNotMatch(SesError):
 
 
 class RequestExpired(SesError):
+    # The Query API answers 400 (SES's common errors); REST-JSON's InvalidSignatureException is
+    # 403 whatever the cause, which sesame.protocol.restjson knows.
     code = "RequestExpired"
     v2_code = "InvalidSignatureException"
-    status = 403
+    status = 400
 
 
 class AccessDenied(SesError):
@@ -189,3 +191,14 @@ class ConcurrentModification(SesError):
     v2_code = "ConcurrentModificationException"
     status = 500
     sender_fault = False
+
+
+# --- account ------------------------------------------------------------------------------------
+
+
+class Conflict(SesError):
+    """A request that clashes with one still in progress (PutAccountDetails under review)."""
+
+    code = "ConflictException"
+    v2_code = "ConflictException"
+    status = 409

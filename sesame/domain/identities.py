@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import copy
 import json
 import logging
@@ -36,6 +37,7 @@ from sesame.domain.errors import (
     ConcurrentModification,
     InvalidNextToken,
     InvalidParameterValue,
+    MailFromDomainNotVerified,
     NotFound,
 )
 from sesame.domain.identity_model import (
@@ -53,10 +55,13 @@ from sesame.domain.identity_model import (
     IdentityView,
     MailFrom,
     MxFailureBehavior,
+    NotificationAttributes,
+    NotificationType,
     SigningOrigin,
     Status,
     Tag,
     VerificationError,
+    check_topic_arn,
     lookup_name,
     normalize_address,
     normalize_domain,
@@ -74,6 +79,7 @@ from sesame.domain.identity_ports import (
     VerificationMailer,
 )
 from sesame.domain.ports import Clock, MacSigner, SecretCipher
+from sesame.domain.sending.event_ports import TopicDirectory
 from sesame.domain.verification_links import (
     LINK_LIFETIME,
     LinkExpired,
@@ -102,6 +108,10 @@ _OUTCOME_ERROR = {
 }
 
 
+# The feedback that forwarding by email covers (never Delivery).
+_FORWARDED = (NotificationType.BOUNCE, NotificationType.COMPLAINT)
+
+
 def _not_found(name: str) -> NotFound:
     return NotFound(f"Email identity {name} does not exist.")
 
@@ -125,6 +135,7 @@ class IdentityService:
         publisher: DkimKeyPublisher | None = None,
         clock: Clock = time.time,
         key_factory: Callable[[int], rsa.RSAPrivateKey] = dkim_keys.generate_rsa_key,
+        topics: TopicDirectory | None = None,
     ) -> None:
         self._settings = settings
         self._repo = repository
@@ -138,6 +149,8 @@ class IdentityService:
         self._publisher = publisher
         self._clock = clock
         self._key_factory = key_factory
+        # Without a directory, notification topics are checked for form and region only.
+        self._topics = topics
 
     @property
     def signing_zone(self) -> str | None:
@@ -518,11 +531,103 @@ class IdentityService:
 
         self._update(account_id, name, change)
 
-    def set_feedback_forwarding(self, account_id: str, raw_name: str, enabled: bool) -> None:
+    def set_feedback_forwarding(
+        self, account_id: str, raw_name: str, enabled: bool, *, require_topics: bool = False
+    ) -> None:
+        """SetIdentityFeedbackForwardingEnabled (``require_topics``: v1 lets forwarding be
+        disabled only while Bounce and Complaint topics are set) and
+        PutEmailIdentityFeedbackAttributes (v2 accepts it; mail is forwarded anyway while no
+        other way of reporting the feedback is set up)."""
+
         def change(identity: Identity) -> None:
+            topics = identity.notifications.topics
+            if not enabled and require_topics and not all(kind in topics for kind in _FORWARDED):
+                raise InvalidParameterValue(
+                    f"Feedback forwarding can only be disabled for identity {identity.name} when "
+                    "Amazon SNS topics are set for both Bounce and Complaint notifications."
+                )
             identity.feedback_forwarding = enabled
 
         self._update(account_id, lookup_name(raw_name), change, missing=raw_name)
+
+    # --- notifications ------------------------------------------------------------------------
+
+    def set_notification_topic(
+        self, account_id: str, raw_name: str, kind: NotificationType, topic_arn: str | None
+    ) -> None:
+        """SetIdentityNotificationTopic; an empty or absent ARN stops that type's notifications.
+
+        The topic must be a standard topic in this region that exists. While feedback forwarding
+        is disabled the Bounce and Complaint topics cannot be removed: feedback must go somewhere.
+        """
+        name = lookup_name(raw_name)
+        if self._repo.get(account_id, name) is None:
+            raise _not_found(raw_name)
+        wanted = topic_arn.strip() if topic_arn and topic_arn.strip() else None
+        if wanted is not None:
+            check_topic_arn(wanted, self._settings.region)
+            if self._topics is not None and not self._topics.exists(wanted):
+                raise InvalidParameterValue(f"SNS topic <{wanted}> does not exist.")
+
+        def change(identity: Identity) -> None:
+            topics = identity.notifications.topics
+            if wanted is not None:
+                topics[kind] = wanted
+                return
+            if kind in _FORWARDED and kind in topics and not identity.feedback_forwarding:
+                raise InvalidParameterValue(
+                    f"The {kind.value} topic of identity {identity.name} cannot be removed while "
+                    "feedback forwarding is disabled."
+                )
+            topics.pop(kind, None)
+
+        self._update(account_id, name, change, missing=raw_name)
+
+    def set_headers_in_notifications(
+        self, account_id: str, raw_name: str, kind: NotificationType, enabled: bool
+    ) -> None:
+        """SetIdentityHeadersInNotificationsEnabled. Kept even while the type has no topic: it
+        applies once one is set."""
+
+        def change(identity: Identity) -> None:
+            if enabled:
+                identity.notifications.headers_in.add(kind)
+            else:
+                identity.notifications.headers_in.discard(kind)
+
+        self._update(account_id, lookup_name(raw_name), change, missing=raw_name)
+
+    def notification_attributes(
+        self, account_id: str, raw_names: Sequence[str]
+    ) -> dict[str, NotificationAttributes]:
+        """GetIdentityNotificationAttributes: keyed by the name as the caller wrote it; unknown
+        identities are left out, as SES leaves them out."""
+        names = {raw: lookup_name(raw) for raw in raw_names}
+        stored = self._repo.get_many(account_id, sorted(set(names.values())))
+        return {
+            raw: NotificationAttributes(
+                forwarding_enabled=stored[name].feedback_forwarding,
+                topics=dict(stored[name].notifications.topics),
+                headers_in=frozenset(stored[name].notifications.headers_in),
+            )
+            for raw, name in names.items()
+            if name in stored
+        }
+
+    def drop_unavailable_topic(
+        self, account_id: str, name: str, kind: NotificationType, topic_arn: str
+    ) -> None:
+        """SES's answer to a topic it can no longer publish to (deleted, or permission
+        withdrawn): the identity stops using it and forwards feedback by email again."""
+
+        def change(identity: Identity) -> None:
+            if identity.notifications.topics.get(kind) == topic_arn:
+                del identity.notifications.topics[kind]
+                identity.feedback_forwarding = True
+
+        # An identity deleted meanwhile has nothing left to change.
+        with contextlib.suppress(NotFound):
+            self._update(account_id, name, change)
 
     def set_configuration_set(self, account_id: str, raw_name: str, configuration_set: str | None) -> None:
         def change(identity: Identity) -> None:
@@ -643,6 +748,28 @@ class IdentityService:
             identity = found.get(candidate)
             if identity is not None and identity.status is Status.SUCCESS:
                 return identity
+        return None
+
+    def mail_from_domain_for(self, account_id: str, identity_name: str) -> str | None:
+        """The custom MAIL FROM domain for mail sent as ``identity_name`` (an address inherits
+        its domain's), or None for the default. When the MAIL FROM domain is not verified, its
+        MX-failure behaviour decides, as in SES: fall back to the default, or refuse the send."""
+        name = lookup_name(identity_name)
+        candidates = [name] if "@" in name else []
+        candidates += parent_domains(name.rpartition("@")[2])
+        found = self._repo.get_many(account_id, candidates)
+        for candidate in candidates:
+            identity = found.get(candidate)
+            if identity is None or identity.mail_from is None:
+                continue
+            mail_from = identity.mail_from
+            if mail_from.status is Status.SUCCESS:
+                return mail_from.domain
+            if mail_from.behavior is MxFailureBehavior.REJECT_MESSAGE:
+                raise MailFromDomainNotVerified(
+                    f"The MAIL FROM domain {mail_from.domain} of {candidate} is not verified."
+                )
+            return None
         return None
 
     def dkim_signing_key(self, account_id: str, address_or_domain: str) -> DkimSigningKey | None:
@@ -1010,6 +1137,8 @@ __all__ = [
     "KeyLength",
     "MailFrom",
     "MxFailureBehavior",
+    "NotificationAttributes",
+    "NotificationType",
     "SigningOrigin",
     "Status",
     "Tag",

@@ -126,6 +126,22 @@ class Tag:
     value: str
 
 
+class NotificationType(StrEnum):
+    """The feedback an identity can send to an SNS topic (SES's ``NotificationType``)."""
+
+    BOUNCE = "Bounce"
+    COMPLAINT = "Complaint"
+    DELIVERY = "Delivery"
+
+
+@dataclass
+class NotificationSettings:
+    """Where SES-style notifications for mail sent as the identity go."""
+
+    topics: dict[NotificationType, str] = field(default_factory=dict)  # SNS topic ARN per type
+    headers_in: set[NotificationType] = field(default_factory=set)  # types that carry the headers
+
+
 @dataclass
 class Identity:
     account_id: str
@@ -139,6 +155,7 @@ class Identity:
     dkim: Dkim | None = None
     mail_from: MailFrom | None = None
     feedback_forwarding: bool = True
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
     configuration_set: str | None = None
     tags: list[Tag] = field(default_factory=list)
     check_state: CheckState = CheckState.PENDING
@@ -152,6 +169,15 @@ class Identity:
     def domain(self) -> str:
         """The domain itself, or the domain part of an address."""
         return self.name.rpartition("@")[2]
+
+
+@dataclass(frozen=True)
+class NotificationAttributes:
+    """An identity's notification settings as GetIdentityNotificationAttributes reports them."""
+
+    forwarding_enabled: bool
+    topics: dict[NotificationType, str]
+    headers_in: frozenset[NotificationType]
 
 
 @dataclass(frozen=True)
@@ -261,6 +287,20 @@ def parent_domains(domain: str) -> list[str]:
     covers its subdomains (SES: "any subdomain or email address of the verified domain")."""
     labels = domain.split(".")
     return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+# arn:<partition>:sns:<region>:<account>:<topic name>; SES publishes to standard topics only.
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$")
+
+
+def check_topic_arn(arn: str, region: str) -> None:
+    """A well-formed ARN of a standard SNS topic in ``region`` (SES only publishes to topics in
+    its own region); raises InvalidParameterValue."""
+    match = _TOPIC_ARN.match(arn)
+    if match is None:
+        raise InvalidParameterValue(f"Invalid SNS topic ARN <{arn}>.")
+    if match.group(1) != region:
+        raise InvalidParameterValue(f"SNS topic <{arn}> is not in region {region}.")
 
 
 def validate_tags(tags: Iterable[Tag]) -> list[Tag]:

@@ -5,6 +5,7 @@ The table layouts here and in ``stacks/`` must agree; the integration tests run 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sesame.adapters.aws import AwsClients
@@ -72,9 +73,32 @@ def provision(aws: AwsClients, settings: Settings) -> Settings:
         kms.create_alias(AliasName=settings.link_mac_key_id, TargetKeyId=mac_key)
     updates: dict[str, Any] = {"kms_key_id": key_id, "link_mac_key_id": mac_key}
 
+    updates.update(_provision_sending(aws, settings))
+
     if settings.dkim_signing_zone:
         zone = aws.route53.create_hosted_zone(
             Name=settings.dkim_signing_zone, CallerReference=f"sesame-{settings.dkim_signing_zone}"
         )
         updates["dkim_hosted_zone_id"] = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
     return settings.model_copy(update=updates)
+
+
+def _provision_sending(aws: AwsClients, settings: Settings) -> dict[str, Any]:
+    """The delivery queue with its dead-letter queue, the spool bucket and the events topic."""
+    sqs = aws.client("sqs")
+    dlq_url = sqs.create_queue(QueueName="sesame-delivery-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "10"})
+    queue_url = sqs.create_queue(
+        QueueName="sesame-delivery", Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "60"}
+    )["QueueUrl"]
+    bucket = settings.spool_bucket or f"sesame-spool-{settings.region}"
+    s3 = aws.client("s3")
+    if settings.region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
+    topic = aws.client("sns").create_topic(Name="sesame-events")["TopicArn"]
+    return {"delivery_queue_url": queue_url, "spool_bucket": bucket, "events_topic_arn": topic}

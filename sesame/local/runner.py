@@ -15,9 +15,11 @@ from sesame.api.app import ApiApp
 from sesame.local.http_server import ApiServer
 from sesame.local.options import LocalOptions
 from sesame.local.provision import provision
+from sesame.local.queue_poller import QueuePoller
 from sesame.local.scheduler import Periodic
-from sesame.services import Services, build_services
+from sesame.services import Services, build_delivery, build_services
 from sesame.settings import Settings
+from sesame.workers.delivery import handle_sqs_batch
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class LocalSesame:
         self._moto_server: object | None = None
         self._api: ApiServer | None = None
         self._jobs: list[Periodic] = []
+        self._pollers: list[QueuePoller] = []
         self.services: Services | None = None
         self.endpoints: Endpoints | None = None
 
@@ -51,7 +54,10 @@ class LocalSesame:
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
 
+        from sesame.local.emulation_atomicity import serialize_dynamodb_requests
+
         opts = self.options
+        serialize_dynamodb_requests()
         mock = mock_aws()
         mock.start()
         self._mock = mock
@@ -71,6 +77,10 @@ class LocalSesame:
             dns_server=opts.dns,
             check_interval=opts.check_interval,
             mail_from_mx_host=f"feedback-smtp.{opts.region}.sesame.test",
+            relay=opts.relay,
+            retry_base=opts.retry_base,
+            mail_host_name="sesame.localhost",
+            log_verification_links=True,
             bootstrap_access_key_id=opts.access_key_id,
             bootstrap_secret_access_key=opts.secret_access_key,
         )
@@ -90,6 +100,16 @@ class LocalSesame:
         checker = Periodic("identity-checker", opts.check_interval, services.identities.check_pending)
         checker.start()
         self._jobs.append(checker)
+        delivery = build_delivery(settings, aws, services=services)
+        assert settings.delivery_queue_url is not None
+        poller = QueuePoller(
+            "delivery-worker",
+            sqs=aws.client("sqs"),
+            queue_url=settings.delivery_queue_url,
+            handler=lambda event: handle_sqs_batch(delivery, event),
+        )
+        poller.start()
+        self._pollers.append(poller)
         self.endpoints = endpoints
         return endpoints
 
@@ -107,10 +127,12 @@ class LocalSesame:
         if self._stopped.is_set():
             return
         self._stopped.set()
-        for job in self._jobs:
-            job.stop()
         if self._api is not None:
             self._api.stop()
+        for poller in self._pollers:
+            poller.stop()
+        for job in self._jobs:
+            job.stop()
         if self._moto_server is not None:
             self._moto_server.stop()  # type: ignore[attr-defined]
         if self._mock is not None:

@@ -29,7 +29,7 @@ from sesame.protocol.wire import ApiCall
 SERVICE: Final[ServiceName] = "sesv2"
 _JSON_TYPE = "application/json"
 # Codes AWS answers with a status of their own though the model has no shape for them.
-_UNMODELED_STATUS = {"UnknownOperationException": 404}
+_UNMODELED_STATUS = {"UnknownOperationException": 404, "InvalidSignatureException": 403}
 
 
 # Routes that clients built on older models still call: SES v2 moved these list operations from

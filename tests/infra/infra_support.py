@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
+
+from aws_cdk import assertions
+
+from stacks import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,3 +39,182 @@ IMPORTED_ZONE_CONTEXT: dict[str, Any] = {
     "dkim_signing_zone": "dkim.example.org",
     "dkim_hosted_zone_id": "Z0123456789ABCDEFGHIJ",
 }
+
+# Sending: everything set to something other than both the config's and the runtime's defaults.
+FULL_CONTEXT.update(
+    {
+        "worker_memory_mb": 768,
+        "worker_timeout_seconds": 120,
+        "worker_reserved_concurrency": 25,
+        "worker_batch_size": 50,
+        "worker_batching_window_seconds": 2,
+        "max_receive_count": 7,
+        "retry_base_seconds": 30,
+        "max_delivery_age_seconds": 129600,
+        "queue_age_alarm_minutes": 20,
+        "relay": "egress.mail.example.com:2525",
+        "mail_host_name": "mta.mail.example.com",
+        "alarm_email": "ops@example.com",
+    }
+)
+
+API_HANDLER = "lambdas.api.handler"
+CHECKER_HANDLER = "lambdas.identity_checker.handler"
+WORKER_HANDLER = "lambdas.delivery_worker.handler"
+HANDLERS = (API_HANDLER, CHECKER_HANDLER, WORKER_HANDLER)
+
+XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+LOG_WRITE = {"logs:CreateLogStream", "logs:PutLogEvents"}
+TABLE_KMS = {"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+# What CDK's grant_read_data / grant_read_write_data give on a table (and its indexes).
+DYNAMODB_READ = {
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+}
+DYNAMODB_READ_WRITE = DYNAMODB_READ | {
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+}
+
+Match = assertions.Match
+
+
+def template_for(context: dict[str, Any]) -> assertions.Template:
+    _app, stack = create_app({**NO_BUNDLING, **context})
+    return assertions.Template.from_stack(stack)
+
+
+def only(
+    template: assertions.Template, resource_type: str, props: dict[str, Any] | None = None
+) -> tuple[str, dict[str, Any]]:
+    found = template.find_resources(resource_type, {"Properties": props} if props else None)
+    assert len(found) == 1, f"expected one {resource_type} matching {props}, found {list(found)}"
+    return next(iter(found.items()))
+
+
+def logical_id(template: assertions.Template, resource_type: str, props: dict[str, Any]) -> str:
+    return only(template, resource_type, props)[0]
+
+
+def function(template: assertions.Template, handler: str) -> dict[str, Any]:
+    return only(template, "AWS::Lambda::Function", {"Handler": handler})[1]
+
+
+def function_id(template: assertions.Template, handler: str) -> str:
+    return logical_id(template, "AWS::Lambda::Function", {"Handler": handler})
+
+
+def log_group_of(template: assertions.Template, handler: str) -> str:
+    return str(function(template, handler)["Properties"]["LoggingConfig"]["LogGroup"]["Ref"])
+
+
+def role_statements(template: assertions.Template, handler: str) -> list[dict[str, Any]]:
+    """Every IAM statement that applies to the role of the function with this handler."""
+    role_ref = function(template, handler)["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = template.find_resources("AWS::IAM::Role")[role_ref]
+    assert "ManagedPolicyArns" not in role["Properties"], "no AWS managed policies (AwsSolutions-IAM4)"
+    statements = []
+    for policy in role["Properties"].get("Policies", []):
+        statements += policy["PolicyDocument"]["Statement"]
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        if {"Ref": role_ref} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statements
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert "Condition" not in statement or statement["Action"] == "route53:ChangeResourceRecordSets"
+    return statements
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def grants(template: assertions.Template, handler: str) -> dict[str, set[str]]:
+    """Resource (as JSON) -> actions allowed on it, for one function's role."""
+    allowed: dict[str, set[str]] = {}
+    for statement in role_statements(template, handler):
+        for resource in as_list(statement["Resource"]):
+            allowed.setdefault(json.dumps(resource, sort_keys=True), set()).update(
+                as_list(statement["Action"])
+            )
+    return allowed
+
+
+def arn(logical: str) -> str:
+    return json.dumps({"Fn::GetAtt": [logical, "Arn"]}, sort_keys=True)
+
+
+def ref(logical: str) -> str:
+    return json.dumps({"Ref": logical}, sort_keys=True)
+
+
+def under_arn(logical: str, suffix: str) -> str:
+    return json.dumps({"Fn::Join": ["", [{"Fn::GetAtt": [logical, "Arn"]}, suffix]]}, sort_keys=True)
+
+
+def index_arn(logical: str) -> str:
+    return under_arn(logical, "/index/*")
+
+
+# The runtime's TableNames field -> what tells its table apart in the template.
+_TABLE_KEYS: dict[str, Any] = {
+    "accounts": {"KeySchema": [{"AttributeName": "account_id", "KeyType": "HASH"}]},
+    "access_keys": {"KeySchema": [{"AttributeName": "access_key_id", "KeyType": "HASH"}]},
+    "identities": {"KeySchema": Match.array_with([{"AttributeName": "identity", "KeyType": "RANGE"}])},
+    "quotas": {"KeySchema": Match.array_with([{"AttributeName": "window", "KeyType": "RANGE"}])},
+    "suppression": {"KeySchema": Match.array_with([{"AttributeName": "address", "KeyType": "RANGE"}])},
+    "statistics": {"KeySchema": Match.array_with([{"AttributeName": "bucket", "KeyType": "RANGE"}])},
+    "deliveries": {"KeySchema": Match.array_with([{"AttributeName": "message_id", "KeyType": "HASH"}])},
+}
+
+
+def tables(template: assertions.Template) -> dict[str, str]:
+    """TableNames field -> logical id, for every table."""
+    return {name: logical_id(template, "AWS::DynamoDB::Table", props) for name, props in _TABLE_KEYS.items()}
+
+
+def keys(template: assertions.Template) -> tuple[str, str]:
+    main = logical_id(template, "AWS::KMS::Key", {"Description": Match.string_like_regexp("account secrets")})
+    mac = logical_id(template, "AWS::KMS::Key", {"KeySpec": "HMAC_256"})
+    return main, mac
+
+
+def queues(template: assertions.Template) -> tuple[str, str]:
+    """(delivery queue, dead-letter queue) logical ids."""
+    queue = logical_id(template, "AWS::SQS::Queue", {"RedrivePolicy": Match.any_value()})
+    (dead_letters,) = set(template.find_resources("AWS::SQS::Queue")) - {queue}
+    return queue, dead_letters
+
+
+def spool_bucket(template: assertions.Template) -> str:
+    return logical_id(template, "AWS::S3::Bucket", {"LoggingConfiguration": Match.any_value()})
+
+
+def access_log_bucket(template: assertions.Template) -> str:
+    (bucket,) = set(template.find_resources("AWS::S3::Bucket")) - {spool_bucket(template)}
+    return bucket
+
+
+def events_topic(template: assertions.Template) -> str:
+    return logical_id(template, "AWS::SNS::Topic", {"DisplayName": "Sesame events"})
+
+
+def alarm_topic(template: assertions.Template) -> str:
+    return logical_id(template, "AWS::SNS::Topic", {"DisplayName": "Sesame alarms"})
+
+
+def customer_topics(template: assertions.Template, *, pinned: bool) -> str:
+    """The ARN of every SNS topic of the account and region, as the template writes it."""
+    if pinned:  # FULL_CONTEXT pins eu-west-1 / 123456789012, so CDK writes the ARN out
+        return json.dumps("arn:aws:sns:eu-west-1:123456789012:*")
+    parts = ["arn:", {"Ref": "AWS::Partition"}, ":sns:", {"Ref": "AWS::Region"}, ":"]
+    return json.dumps({"Fn::Join": ["", [*parts, {"Ref": "AWS::AccountId"}, ":*"]]}, sort_keys=True)

@@ -3,138 +3,59 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from aws_cdk import assertions
 from aws_cdk import aws_lambda as lambda_
-from infra_support import FULL_CONTEXT, IMPORTED_ZONE_CONTEXT, NO_BUNDLING, ROOT
+from infra_support import (
+    API_HANDLER,
+    CHECKER_HANDLER,
+    DYNAMODB_READ,
+    DYNAMODB_READ_WRITE,
+    HANDLERS,
+    LOG_WRITE,
+    NO_BUNDLING,
+    ROOT,
+    TABLE_KMS,
+    WORKER_HANDLER,
+    XRAY,
+    Match,
+    alarm_topic,
+    arn,
+    as_list,
+    customer_topics,
+    events_topic,
+    function,
+    grants,
+    index_arn,
+    keys,
+    log_group_of,
+    logical_id,
+    only,
+    queues,
+    ref,
+    role_statements,
+    spool_bucket,
+    tables,
+    under_arn,
+)
 
 from stacks import OUTPUT_IDS, SesameConfig, cdk_json_context, create_app
 from stacks.function import RUNTIME
 
-Match = assertions.Match
-
-
-def _template(context: dict[str, Any]) -> assertions.Template:
-    _app, stack = create_app({**NO_BUNDLING, **context})
-    return assertions.Template.from_stack(stack)
-
-
-# One synth per configuration for the whole module: the first costs ~3.5 s, later ones < 1 s.
-@pytest.fixture(scope="module")
-def default() -> assertions.Template:
-    return _template({})
-
-
-@pytest.fixture(scope="module")
-def full() -> assertions.Template:
-    return _template(FULL_CONTEXT)
-
-
-@pytest.fixture(scope="module")
-def imported_zone() -> assertions.Template:
-    return _template(IMPORTED_ZONE_CONTEXT)
-
-
-def _only(
-    template: assertions.Template, resource_type: str, props: dict[str, Any] | None = None
-) -> tuple[str, dict[str, Any]]:
-    found = template.find_resources(resource_type, {"Properties": props} if props else None)
-    assert len(found) == 1, f"expected one {resource_type} matching {props}, found {list(found)}"
-    return next(iter(found.items()))
-
-
-def _logical_id(template: assertions.Template, resource_type: str, props: dict[str, Any]) -> str:
-    return _only(template, resource_type, props)[0]
-
-
-def _function(template: assertions.Template, handler: str) -> dict[str, Any]:
-    return _only(template, "AWS::Lambda::Function", {"Handler": handler})[1]
-
-
-def _role_statements(template: assertions.Template, handler: str) -> list[dict[str, Any]]:
-    """Every IAM statement that applies to the role of the function with this handler."""
-    role_ref = _function(template, handler)["Properties"]["Role"]["Fn::GetAtt"][0]
-    role = template.find_resources("AWS::IAM::Role")[role_ref]
-    assert "ManagedPolicyArns" not in role["Properties"], "no AWS managed policies (AwsSolutions-IAM4)"
-    statements = []
-    for policy in role["Properties"].get("Policies", []):
-        statements += policy["PolicyDocument"]["Statement"]
-    for policy in template.find_resources("AWS::IAM::Policy").values():
-        if {"Ref": role_ref} in policy["Properties"]["Roles"]:
-            statements += policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statements
-    for statement in statements:
-        assert statement["Effect"] == "Allow"
-        assert "Condition" not in statement or statement["Action"] == "route53:ChangeResourceRecordSets"
-    return statements
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _grants(template: assertions.Template, handler: str) -> dict[str, set[str]]:
-    """Resource (as JSON) -> actions allowed on it, for one function's role."""
-    grants: dict[str, set[str]] = {}
-    for statement in _role_statements(template, handler):
-        for resource in _as_list(statement["Resource"]):
-            grants.setdefault(json.dumps(resource, sort_keys=True), set()).update(
-                _as_list(statement["Action"])
-            )
-    return grants
-
-
-def _arn(logical_id: str) -> str:
-    return json.dumps({"Fn::GetAtt": [logical_id, "Arn"]}, sort_keys=True)
-
-
-def _index_arn(logical_id: str) -> str:
-    return json.dumps({"Fn::Join": ["", [{"Fn::GetAtt": [logical_id, "Arn"]}, "/index/*"]]}, sort_keys=True)
-
-
-def _tables(template: assertions.Template) -> dict[str, str]:
-    """Key attribute name -> logical id, for the three tables."""
-    return {
-        name: _logical_id(
-            template,
-            "AWS::DynamoDB::Table",
-            {"KeySchema": Match.array_with([{"AttributeName": name, "KeyType": "HASH"}])}
-            if name != "account_id"
-            else {"KeySchema": [{"AttributeName": "account_id", "KeyType": "HASH"}]},
-        )
-        for name in ("account_id", "access_key_id")
-    } | {
-        "identity": _logical_id(
-            template,
-            "AWS::DynamoDB::Table",
-            {"KeySchema": Match.array_with([{"AttributeName": "identity", "KeyType": "RANGE"}])},
-        )
-    }
-
-
-def _keys(template: assertions.Template) -> tuple[str, str]:
-    main = _logical_id(template, "AWS::KMS::Key", {"EnableKeyRotation": True})
-    mac = _logical_id(template, "AWS::KMS::Key", {"KeySpec": "HMAC_256"})
-    return main, mac
-
-
-XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
-LOG_WRITE = {"logs:CreateLogStream", "logs:PutLogEvents"}
-TABLE_KMS = {"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+EXPIRING = {"quotas", "statistics", "deliveries"}
 
 
 class TestData:
-    def test_three_tables_on_demand_with_pitr_and_the_customer_key(
+    def test_seven_tables_on_demand_with_pitr_and_the_customer_key(
         self, default: assertions.Template
     ) -> None:
-        main_key, _ = _keys(default)
-        tables = default.find_resources("AWS::DynamoDB::Table")
-        assert len(tables) == 3
-        for logical_id, table in tables.items():
+        main_key, _ = keys(default)
+        found = default.find_resources("AWS::DynamoDB::Table")
+        assert len(found) == 7
+        for logical, table in found.items():
             props = table["Properties"]
-            assert props["BillingMode"] == "PAY_PER_REQUEST", logical_id
+            assert props["BillingMode"] == "PAY_PER_REQUEST", logical
             assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
             assert props["SSESpecification"] == {
                 "SSEEnabled": True,
@@ -144,6 +65,15 @@ class TestData:
             assert props["DeletionProtectionEnabled"] is True
             assert "TableName" not in props, "no hard-coded physical names"
             assert table["DeletionPolicy"] == "Retain"
+
+    def test_counters_statistics_and_delivery_records_expire(self, default: assertions.Template) -> None:
+        found = default.find_resources("AWS::DynamoDB::Table")
+        for name, logical in tables(default).items():
+            ttl = found[logical]["Properties"].get("TimeToLiveSpecification")
+            if name in EXPIRING:
+                assert ttl == {"AttributeName": "expires_at", "Enabled": True}, name
+            else:
+                assert ttl is None, name  # suppressed addresses, accounts, keys, identities stay
 
     def test_key_schemas_and_the_scheduler_index(self, default: assertions.Template) -> None:
         default.has_resource_properties(
@@ -174,6 +104,25 @@ class TestData:
                 ],
             },
         )
+        for partition, sort in (
+            ("account_id", "window"),
+            ("account_id", "address"),
+            ("account_id", "bucket"),
+            ("message_id", "recipient"),
+        ):
+            default.has_resource_properties(
+                "AWS::DynamoDB::Table",
+                {
+                    "KeySchema": [
+                        {"AttributeName": partition, "KeyType": "HASH"},
+                        {"AttributeName": sort, "KeyType": "RANGE"},
+                    ],
+                    "AttributeDefinitions": [
+                        {"AttributeName": partition, "AttributeType": "S"},
+                        {"AttributeName": sort, "AttributeType": "S"},
+                    ],
+                },
+            )
 
     def test_layouts_agree_with_local_mode(self, default: assertions.Template) -> None:
         # sesame/local/provision.py creates the same tables in the emulation; drift between the
@@ -195,13 +144,13 @@ class TestData:
             for t in cdk_tables
         )
         local = []
-        for _name, keys, indexes in specs:
-            attributes = {attr: kind for attr, kind, _ in keys}
+        for _name, key_schema, indexes in specs:
+            attributes = {attr: kind for attr, kind, _ in key_schema}
             gsis = {}
             for index, (pk, pk_type, sk, sk_type) in indexes.items():
                 attributes |= {pk: pk_type, sk: sk_type}
                 gsis[index] = [(pk, "HASH"), (sk, "RANGE")]
-            local.append(([(attr, role) for attr, _, role in keys], gsis, attributes))
+            local.append(([(attr, role) for attr, _, role in key_schema], gsis, attributes))
         assert as_deployed == sorted(local)
 
     def test_deletion_protection_can_be_turned_off(self, full: assertions.Template) -> None:
@@ -212,14 +161,16 @@ class TestData:
 
 class TestKeys:
     def test_main_key_rotates_and_has_its_alias(self, default: assertions.Template) -> None:
-        main, _ = _keys(default)
+        main, _ = keys(default)
         default.has_resource_properties(
             "AWS::KMS::Alias", {"AliasName": "alias/sesame", "TargetKeyId": {"Fn::GetAtt": [main, "Arn"]}}
         )
-        assert default.find_resources("AWS::KMS::Key")[main]["DeletionPolicy"] == "Retain"
+        key = default.find_resources("AWS::KMS::Key")[main]
+        assert key["Properties"]["EnableKeyRotation"] is True
+        assert key["DeletionPolicy"] == "Retain"
 
     def test_link_key_is_an_hmac_key(self, default: assertions.Template) -> None:
-        _, mac = _keys(default)
+        _, mac = keys(default)
         props = default.find_resources("AWS::KMS::Key")[mac]["Properties"]
         assert props["KeyUsage"] == "GENERATE_VERIFY_MAC"
         assert "EnableKeyRotation" not in props  # KMS rotates symmetric encryption keys only
@@ -235,7 +186,7 @@ class TestKeys:
     def test_cloudwatch_logs_may_use_the_main_key_for_this_accounts_log_groups(
         self, full: assertions.Template
     ) -> None:
-        main, _ = _keys(full)
+        main, _ = keys(full)
         policy = full.find_resources("AWS::KMS::Key")[main]["Properties"]["KeyPolicy"]
         logs = [
             s for s in policy["Statement"] if s["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
@@ -246,6 +197,13 @@ class TestKeys:
                 "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*"
             }
         }
+
+    def test_no_aws_service_but_logs_may_use_the_main_key(self, full: assertions.Template) -> None:
+        # CloudWatch alarms need a key they may use; they get their own, not the secrets' key.
+        main, _ = keys(full)
+        policy = full.find_resources("AWS::KMS::Key")[main]["Properties"]["KeyPolicy"]
+        services = {json.dumps(s["Principal"].get("Service")) for s in policy["Statement"]}
+        assert services == {"null", '"logs.eu-west-1.amazonaws.com"'}
 
 
 class TestApi:
@@ -264,8 +222,8 @@ class TestApi:
     def test_default_stage_throttles_and_writes_encrypted_access_logs(
         self, default: assertions.Template
     ) -> None:
-        main, _ = _keys(default)
-        _, stage = _only(default, "AWS::ApiGatewayV2::Stage")
+        main, _ = keys(default)
+        _, stage = only(default, "AWS::ApiGatewayV2::Stage")
         props = stage["Properties"]
         assert props["StageName"] == "$default" and props["AutoDeploy"] is True
         assert props["DefaultRouteSettings"] == {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50}
@@ -277,7 +235,7 @@ class TestApi:
         assert group == {"KmsKeyId": {"Fn::GetAtt": [main, "Arn"]}, "RetentionInDays": 30}
 
     def test_throttling_and_retention_follow_the_config(self, full: assertions.Template) -> None:
-        _, stage = _only(full, "AWS::ApiGatewayV2::Stage")
+        _, stage = only(full, "AWS::ApiGatewayV2::Stage")
         assert stage["Properties"]["DefaultRouteSettings"] == {
             "ThrottlingBurstLimit": 40,
             "ThrottlingRateLimit": 20,
@@ -296,143 +254,152 @@ class TestFunctions:
 
     @pytest.mark.parametrize(
         ("handler", "memory", "timeout"),
-        [("lambdas.api.handler", 512, 29), ("lambdas.identity_checker.handler", 256, 300)],
+        [(API_HANDLER, 512, 29), (CHECKER_HANDLER, 256, 300), (WORKER_HANDLER, 512, 300)],
     )
     def test_arm64_newest_python_traced_own_log_group(
         self, default: assertions.Template, handler: str, memory: int, timeout: int
     ) -> None:
-        main, _ = _keys(default)
-        props = _function(default, handler)["Properties"]
+        main, _ = keys(default)
+        props = function(default, handler)["Properties"]
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == RUNTIME.name
         assert props["MemorySize"] == memory
         assert props["Timeout"] == timeout
         assert props["TracingConfig"] == {"Mode": "Active"}
-        log_group = props["LoggingConfig"]["LogGroup"]["Ref"]
-        group = default.find_resources("AWS::Logs::LogGroup")[log_group]["Properties"]
+        group = default.find_resources("AWS::Logs::LogGroup")[log_group_of(default, handler)]["Properties"]
         assert group == {"KmsKeyId": {"Fn::GetAtt": [main, "Arn"]}, "RetentionInDays": 30}
 
-    def test_both_functions_run_one_code_asset(self, default: assertions.Template) -> None:
-        codes = {
-            json.dumps(f["Properties"]["Code"])
-            for f in default.find_resources("AWS::Lambda::Function").values()
-        }
-        assert len(codes) == 1
-
-    def test_environment_is_what_settings_reads(self, full: assertions.Template) -> None:
-        tables = _tables(full)
-        main, mac = _keys(full)
-        zone = _logical_id(full, "AWS::Route53::HostedZone", {"Name": "dkim.mail.example.com."})
-        expected = {
-            "POWERTOOLS_SERVICE_NAME": "sesame",
-            "LOG_LEVEL": "DEBUG",
-            "SESAME_TABLE_ACCOUNTS": {"Ref": tables["account_id"]},
-            "SESAME_TABLE_ACCESS_KEYS": {"Ref": tables["access_key_id"]},
-            "SESAME_TABLE_IDENTITIES": {"Ref": tables["identity"]},
-            "SESAME_KMS_KEY_ID": {"Fn::GetAtt": [main, "Arn"]},
-            "SESAME_LINK_MAC_KEY_ID": {"Fn::GetAtt": [mac, "Arn"]},
-            "SESAME_PUBLIC_BASE_URL": "https://mail.example.com",
-            "SESAME_DKIM_SIGNING_ZONE": "dkim.mail.example.com",
-            "SESAME_DKIM_HOSTED_ZONE_ID": {"Ref": zone},
-            "SESAME_MAIL_FROM_MX_HOST": "feedback-smtp.mail.example.com",
-            "SESAME_SPF_INCLUDE_DOMAIN": "spf.mail.example.com",
-            "SESAME_CHECK_INTERVAL": "900",
-        }
-        for handler in ("lambdas.api.handler", "lambdas.identity_checker.handler"):
-            assert _function(full, handler)["Properties"]["Environment"]["Variables"] == expected
+    def test_every_function_runs_one_code_asset(self, default: assertions.Template) -> None:
+        functions = default.find_resources("AWS::Lambda::Function").values()
+        assert {f["Properties"]["Handler"] for f in functions} == set(HANDLERS)
+        assert len({json.dumps(f["Properties"]["Code"]) for f in functions}) == 1
 
     def test_default_public_base_url_is_the_apis_own_endpoint(self, default: assertions.Template) -> None:
-        api = _logical_id(default, "AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"})
-        variables = _function(default, "lambdas.api.handler")["Properties"]["Environment"]["Variables"]
-        assert variables["SESAME_PUBLIC_BASE_URL"] == {"Fn::GetAtt": [api, "ApiEndpoint"]}
-        assert "SESAME_MAIL_FROM_MX_HOST" not in variables  # unset: the runtime's own default
-
-    def test_settings_accept_the_environment(self, full: assertions.Template) -> None:
-        from sesame.settings import Settings
-
-        variables = _function(full, "lambdas.api.handler")["Properties"]["Environment"]["Variables"]
-        # CloudFormation fills in the references at deploy time; stand-ins of the right shape here.
-        stand_ins = {
-            "SESAME_TABLE_ACCOUNTS": "Sesame-Accounts-1",
-            "SESAME_TABLE_ACCESS_KEYS": "Sesame-AccessKeys-1",
-            "SESAME_TABLE_IDENTITIES": "Sesame-Identities-1",
-            "SESAME_KMS_KEY_ID": "arn:aws:kms:eu-west-1:123456789012:key/1",
-            "SESAME_LINK_MAC_KEY_ID": "arn:aws:kms:eu-west-1:123456789012:key/2",
-            "SESAME_DKIM_HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ",
-        }
-        environ = {k: stand_ins.get(k, v) for k, v in variables.items()} | {"AWS_REGION": "eu-west-1"}
-        assert all(isinstance(v, str) for v in environ.values())
-        settings = Settings.from_environment(environ)
-        assert settings.tables.accounts == "Sesame-Accounts-1"
-        assert settings.tables.access_keys == "Sesame-AccessKeys-1"
-        assert settings.tables.identities == "Sesame-Identities-1"
-        assert settings.kms_key_id.endswith("key/1") and settings.link_mac_key_id.endswith("key/2")
-        assert settings.public_base_url == "https://mail.example.com"
-        assert settings.dkim_signing_zone == "dkim.mail.example.com"
-        assert settings.dkim_hosted_zone_id == "Z0123456789ABCDEFGHIJ"
-        assert settings.mail_from_mx_host == "feedback-smtp.mail.example.com"
-        assert settings.spf_include_domain == "spf.mail.example.com"
-        assert settings.check_interval == 900.0
-
-    def test_settings_see_no_dkim_zone_when_none_is_configured(self, default: assertions.Template) -> None:
-        from sesame.settings import Settings
-
-        variables = _function(default, "lambdas.api.handler")["Properties"]["Environment"]["Variables"]
-        environ = {k: v if isinstance(v, str) else "stand-in" for k, v in variables.items()}
-        assert Settings.from_environment(environ).dkim_signing_zone is None
+        api = logical_id(default, "AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"})
+        for handler in HANDLERS:
+            variables = function(default, handler)["Properties"]["Environment"]["Variables"]
+            assert variables["SESAME_PUBLIC_BASE_URL"] == {"Fn::GetAtt": [api, "ApiEndpoint"]}, handler
+            assert "SESAME_MAIL_FROM_MX_HOST" not in variables  # unset: the runtime's own default
+            assert "SESAME_MAIL_HOST_NAME" not in variables
+            assert "SESAME_RELAY" not in variables  # unset: direct to MX
 
 
 class TestPermissions:
     def test_api_function_may_do_exactly_its_work(self, full: assertions.Template) -> None:
-        tables = _tables(full)
-        main, mac = _keys(full)
-        zone = _logical_id(full, "AWS::Route53::HostedZone", {"Name": "dkim.mail.example.com."})
-        logs = _function(full, "lambdas.api.handler")["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-        grants = _grants(full, "lambdas.api.handler")
-        dynamodb = grants[_arn(tables["account_id"])]
-        assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"} <= dynamodb
-        assert all(action.startswith("dynamodb:") and "*" not in action for action in dynamodb)
+        table = tables(full)
+        main, mac = keys(full)
+        queue, _ = queues(full)
+        spool = spool_bucket(full)
+        zone = logical_id(full, "AWS::Route53::HostedZone", {"Name": "dkim.mail.example.com."})
         # The stack is pinned to eu-west-1 here, so CDK writes the partition literally.
         zone_arn = json.dumps(
             {"Fn::Join": ["", ["arn:aws:route53:::hostedzone/", {"Ref": zone}]]}, sort_keys=True
         )
-        assert grants == {
+        # Every table, item reads and writes only: the sending operations that will use the new
+        # tables reserve quotas, edit the suppression list and read statistics and deliveries.
+        expected = {arn(logical): DYNAMODB_READ_WRITE for logical in table.values()}
+        expected |= {
             '"*"': XRAY,
-            _arn(logs): LOG_WRITE,
-            _arn(tables["account_id"]): dynamodb,
-            _arn(tables["access_key_id"]): dynamodb,
-            _arn(tables["identity"]): dynamodb,
-            _index_arn(tables["identity"]): dynamodb,
-            _arn(main): TABLE_KMS | {"kms:GenerateDataKey"},
-            _arn(mac): {"kms:GenerateMac", "kms:VerifyMac"},
+            arn(log_group_of(full, API_HANDLER)): LOG_WRITE,
+            index_arn(table["identities"]): DYNAMODB_READ_WRITE,
+            arn(main): TABLE_KMS | {"kms:GenerateDataKey"},
+            arn(mac): {"kms:GenerateMac", "kms:VerifyMac"},
             zone_arn: {"route53:ChangeResourceRecordSets"},
+            # Accepting mail: queue the task, spool a large body, publish the Send event.
+            arn(queue): {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
+            under_arn(spool, "/*"): {
+                "s3:PutObject",
+                "s3:PutObjectLegalHold",
+                "s3:PutObjectRetention",
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+                "s3:Abort*",
+            },
+            ref(events_topic(full)): {"sns:Publish"},
+            # SetIdentityNotificationTopic checks the customer's topic exists.
+            customer_topics(full, pinned=True): {"sns:GetTopicAttributes"},
         }
+        assert grants(full, API_HANDLER) == expected
 
     def test_checker_may_only_use_the_identities_table(self, full: assertions.Template) -> None:
-        tables = _tables(full)
-        main, _ = _keys(full)
-        logs = _function(full, "lambdas.identity_checker.handler")["Properties"]["LoggingConfig"]["LogGroup"][
-            "Ref"
-        ]
-        grants = _grants(full, "lambdas.identity_checker.handler")
-        dynamodb = grants[_arn(tables["identity"])]
-        assert grants == {
+        identities = tables(full)["identities"]
+        main, _ = keys(full)
+        assert grants(full, CHECKER_HANDLER) == {
             '"*"': XRAY,
-            _arn(logs): LOG_WRITE,
-            _arn(tables["identity"]): dynamodb,
-            _index_arn(tables["identity"]): dynamodb,
-            _arn(main): TABLE_KMS,
+            arn(log_group_of(full, CHECKER_HANDLER)): LOG_WRITE,
+            arn(identities): DYNAMODB_READ_WRITE,
+            index_arn(identities): DYNAMODB_READ_WRITE,
+            arn(main): TABLE_KMS,
         }
 
-    @pytest.mark.parametrize("handler", ["lambdas.api.handler", "lambdas.identity_checker.handler"])
-    def test_only_xray_has_a_wildcard_resource(self, default: assertions.Template, handler: str) -> None:
-        for statement in _role_statements(default, handler):
-            if "*" in _as_list(statement["Resource"]):
-                assert statement["Resource"] == "*" and set(_as_list(statement["Action"])) == XRAY
+    def test_worker_may_do_exactly_its_work(self, full: assertions.Template) -> None:
+        table = tables(full)
+        main, _ = keys(full)
+        queue, _ = queues(full)
+        spool = spool_bucket(full)
+        spool_read = {"s3:GetObject*", "s3:GetBucket*", "s3:List*"}
+        assert grants(full, WORKER_HANDLER) == {
+            '"*"': XRAY,
+            arn(log_group_of(full, WORKER_HANDLER)): LOG_WRITE,
+            # Consumes the queue (the trigger's grant) and re-queues deferred tasks with a delay.
+            arn(queue): {
+                "sqs:ReceiveMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:SendMessage",
+            },
+            # Records outcomes, counts them, suppresses bounced addresses.
+            arn(table["deliveries"]): DYNAMODB_READ_WRITE,
+            arn(table["statistics"]): DYNAMODB_READ_WRITE,
+            arn(table["suppression"]): DYNAMODB_READ_WRITE,
+            # Reads identities (DKIM keys, notification topics) and accounts.
+            arn(table["identities"]): DYNAMODB_READ,
+            index_arn(table["identities"]): DYNAMODB_READ,
+            arn(table["accounts"]): DYNAMODB_READ,
+            # Tables, queue, topic and spool are encrypted with the main key; DKIM keys too.
+            arn(main): TABLE_KMS,
+            arn(spool): spool_read,
+            under_arn(spool, "/*"): spool_read | {"s3:DeleteObject*"},
+            ref(events_topic(full)): {"sns:Publish"},
+            customer_topics(full, pinned=True): {"sns:Publish"},
+        }
+
+    @pytest.mark.parametrize("handler", HANDLERS)
+    def test_wildcard_resources_are_only_the_acknowledged_ones(
+        self, default: assertions.Template, handler: str
+    ) -> None:
+        table = tables(default)
+        expected = {
+            API_HANDLER: {
+                '"*"',
+                index_arn(table["identities"]),
+                under_arn(spool_bucket(default), "/*"),
+                customer_topics(default, pinned=False),
+            },
+            CHECKER_HANDLER: {'"*"', index_arn(table["identities"])},
+            WORKER_HANDLER: {
+                '"*"',
+                index_arn(table["identities"]),
+                under_arn(spool_bucket(default), "/*"),
+                customer_topics(default, pinned=False),
+            },
+        }[handler]
+        wildcards = {resource for resource in grants(default, handler) if "*" in resource}
+        assert wildcards == expected
+        for statement in role_statements(default, handler):
+            if "*" in as_list(statement["Resource"]):
+                assert statement["Resource"] == "*" and set(as_list(statement["Action"])) == XRAY
 
     def test_no_route53_permission_without_a_dkim_zone(self, default: assertions.Template) -> None:
-        actions = set().union(*_grants(default, "lambdas.api.handler").values())
+        actions = set().union(*grants(default, API_HANDLER).values())
         assert not any(action.startswith("route53:") for action in actions)
+
+    def test_only_the_worker_may_take_messages_off_the_queue(self, default: assertions.Template) -> None:
+        for handler in (API_HANDLER, CHECKER_HANDLER):
+            actions = set().union(*grants(default, handler).values())
+            assert not actions & {"sqs:ReceiveMessage", "sqs:DeleteMessage", "s3:DeleteObject*"}, handler
 
 
 class TestScheduler:
@@ -440,10 +407,8 @@ class TestScheduler:
         self, default: assertions.Template, full: assertions.Template
     ) -> None:
         for template, minutes in ((default, 5), (full, 15)):
-            checker = _logical_id(
-                template, "AWS::Lambda::Function", {"Handler": "lambdas.identity_checker.handler"}
-            )
-            _, rule = _only(template, "AWS::Events::Rule")
+            checker = logical_id(template, "AWS::Lambda::Function", {"Handler": CHECKER_HANDLER})
+            _, rule = only(template, "AWS::Events::Rule")
             props = rule["Properties"]
             assert props["ScheduleExpression"] == f"rate({minutes} minutes)"
             assert props["State"] == "ENABLED"
@@ -461,7 +426,7 @@ class TestDkimZone:
         assert not {"DkimSigningZone", "DkimHostedZoneId", "DkimNameServers"} & set(outputs)
 
     def test_zone_created_when_configured(self, full: assertions.Template) -> None:
-        zone = _logical_id(full, "AWS::Route53::HostedZone", {"Name": "dkim.mail.example.com."})
+        zone = logical_id(full, "AWS::Route53::HostedZone", {"Name": "dkim.mail.example.com."})
         outputs = full.find_outputs("*")
         assert outputs["DkimSigningZone"]["Value"] == "dkim.mail.example.com"
         assert outputs["DkimHostedZoneId"]["Value"] == {"Ref": zone}
@@ -471,7 +436,7 @@ class TestDkimZone:
 
     def test_existing_zone_is_referenced_not_created(self, imported_zone: assertions.Template) -> None:
         imported_zone.resource_count_is("AWS::Route53::HostedZone", 0)
-        grants = _grants(imported_zone, "lambdas.api.handler")
+        allowed = grants(imported_zone, API_HANDLER)
         zone_arn = json.dumps(
             {
                 "Fn::Join": [
@@ -481,7 +446,7 @@ class TestDkimZone:
             },
             sort_keys=True,
         )
-        assert grants[zone_arn] == {"route53:ChangeResourceRecordSets"}
+        assert allowed[zone_arn] == {"route53:ChangeResourceRecordSets"}
         outputs = imported_zone.find_outputs("*")
         assert outputs["DkimHostedZoneId"]["Value"] == "Z0123456789ABCDEFGHIJ"
         assert "DkimNameServers" not in outputs  # the zone's delegation is not ours to report
@@ -495,11 +460,27 @@ class TestOutputs:
         assert outputs["Region"]["Value"] == "eu-west-1"
 
     def test_default_outputs(self, default: assertions.Template) -> None:
-        api = _logical_id(default, "AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"})
+        api = logical_id(default, "AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"})
         outputs = default.find_outputs("*")
         assert set(outputs) == set(OUTPUT_IDS) - {"DkimSigningZone", "DkimHostedZoneId", "DkimNameServers"}
         assert outputs["ApiUrl"]["Value"] == {"Fn::GetAtt": [api, "ApiEndpoint"]}
         assert outputs["Region"]["Value"] == {"Ref": "AWS::Region"}
+
+    def test_sending_outputs_name_the_sending_resources(self, default: assertions.Template) -> None:
+        table = tables(default)
+        queue, dead_letters = queues(default)
+        worker = logical_id(default, "AWS::Lambda::Function", {"Handler": WORKER_HANDLER})
+        values = {name: output["Value"] for name, output in default.find_outputs("*").items()}
+        assert values["QuotasTableName"] == {"Ref": table["quotas"]}
+        assert values["SuppressionTableName"] == {"Ref": table["suppression"]}
+        assert values["StatisticsTableName"] == {"Ref": table["statistics"]}
+        assert values["DeliveriesTableName"] == {"Ref": table["deliveries"]}
+        assert values["DeliveryQueueUrl"] == {"Ref": queue}
+        assert values["DeliveryDeadLetterQueueUrl"] == {"Ref": dead_letters}
+        assert values["SpoolBucketName"] == {"Ref": spool_bucket(default)}
+        assert values["EventsTopicArn"] == {"Ref": events_topic(default)}
+        assert values["AlarmTopicArn"] == {"Ref": alarm_topic(default)}
+        assert values["DeliveryWorkerFunctionName"] == {"Ref": worker}
 
 
 class TestApp:

@@ -3,6 +3,24 @@
 Importing this package registers every handler; each module is named here on purpose.
 """
 
-from sesame.api.operations import identities_v1, identities_v2
+from sesame.api.operations import (
+    account_v1,
+    account_v2,
+    identities_v1,
+    identities_v2,
+    notifications_v1,
+    sending_v1,
+    sending_v2,
+    suppression_v2,
+)
 
-__all__ = ["identities_v1", "identities_v2"]
+__all__ = [
+    "account_v1",
+    "account_v2",
+    "identities_v1",
+    "identities_v2",
+    "notifications_v1",
+    "sending_v1",
+    "sending_v2",
+    "suppression_v2",
+]

@@ -37,6 +37,9 @@ class QueuedMessage:
     source_arn: str | None = None
     from_arn: str | None = None
     return_path_arn: str | None = None
+    # Where bounce and complaint feedback is forwarded by email (v1 ReturnPath, v2
+    # FeedbackForwardingEmailAddress); None: the source address.
+    return_path: str | None = None
     caller_identity: str = ""  # the access key id or SMTP user that sent it
     source_ip: str = ""
     api: ApiSource = ApiSource.API_V2

@@ -1,0 +1,220 @@
+"""Accepting a message: SES's checks, the quota reservation, then the durable queue.
+
+The order of the checks is SES's, so a request that breaks several rules gets the error SES
+would give: sending paused, the message itself (addresses, headers, a parsable raw message),
+recipient count and size, the configuration set, the sender's identity, the sandbox, and last
+the quota, which is only spent on a message that will be queued. The answer (a MessageId) is
+given only after the queue holds the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sesame.domain.accounts import Account, AccountService
+from sesame.domain.errors import (
+    AccountSendingPaused,
+    ConfigurationSetDoesNotExist,
+    InvalidParameterValue,
+    MessageRejected,
+)
+from sesame.domain.identities import IdentityService
+from sesame.domain.sending.addresses import parse_address
+from sesame.domain.sending.composition import ComposedMessage, compose_raw, compose_simple
+from sesame.domain.sending.content import SimpleContent
+from sesame.domain.sending.message_ids import new_message_id
+from sesame.domain.sending.mime import MAX_V2_MESSAGE_BYTES, check_message_size
+from sesame.domain.sending.model import ApiSource, QueuedMessage
+from sesame.domain.sending.ports import DeliveryQueue, DeliveryTask
+from sesame.domain.sending.simulator import simulator_scenario
+
+log = logging.getLogger(__name__)
+
+MAX_RECIPIENTS = 50
+
+
+class QuotaReserver(Protocol):
+    def reserve(self, account: Account, *, rate_units: int, daily_units: int, now: float) -> None: ...
+
+
+class SendEvents(Protocol):
+    def sent(self, message: QueuedMessage) -> None:
+        """Publish the Send event of an accepted message."""
+        ...
+
+
+class ConfigurationSets(Protocol):
+    def exists(self, account_id: str, name: str) -> bool: ...
+
+
+class NoConfigurationSets:
+    """Until configuration sets can be created, naming one is naming one that does not exist."""
+
+    def exists(self, account_id: str, name: str) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class Sender:
+    account_id: str
+    caller_identity: str
+    source_ip: str
+    api: ApiSource
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    sender: Sender
+    # Exactly one of simple / raw.
+    simple: SimpleContent | None = None
+    raw: bytes | None = None
+    # v1 Source / v2 FromEmailAddress. For raw messages it may be None: the From header counts.
+    from_address: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    reply_to: tuple[str, ...] = ()
+    return_path: str | None = None
+    configuration_set: str | None = None
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    source_arn: str | None = None
+    from_arn: str | None = None
+    return_path_arn: str | None = None
+    max_bytes: int = MAX_V2_MESSAGE_BYTES
+
+
+class SendingService:
+    def __init__(
+        self,
+        *,
+        accounts: AccountService,
+        identities: IdentityService,
+        quotas: QuotaReserver,
+        queue: DeliveryQueue,
+        events: SendEvents,
+        region: str,
+        mail_host_name: str,
+        clock: Callable[[], float],
+        configuration_sets: ConfigurationSets | None = None,
+    ) -> None:
+        self._accounts = accounts
+        self._identities = identities
+        self._quotas = quotas
+        self._queue = queue
+        self._events = events
+        self._region = region
+        self._mail_host_name = mail_host_name
+        self._clock = clock
+        self._configuration_sets = configuration_sets or NoConfigurationSets()
+
+    def send(self, request: SendRequest) -> str:
+        """Check, reserve quota, queue; return the MessageId. Raises SesError subclasses."""
+        sender = request.sender
+        account = self._accounts.get_account(sender.account_id)
+        if not account.sending_enabled:
+            raise AccountSendingPaused("Sending is paused for this account.")
+        now = self._clock()
+        message_id = new_message_id(now)
+        composed = self._compose(request, message_id, now)
+        recipients = composed.recipients
+        if not recipients:
+            raise MessageRejected("Missing required header: there are no recipients.")
+        if len(recipients) > MAX_RECIPIENTS:
+            raise MessageRejected(f"Recipient count exceeds {MAX_RECIPIENTS}.")
+        check_message_size(composed.data, request.max_bytes)
+        configuration_set = request.configuration_set or composed.configuration_set
+        if configuration_set and not self._configuration_sets.exists(account.account_id, configuration_set):
+            raise ConfigurationSetDoesNotExist(f"Configuration set <{configuration_set}> does not exist.")
+
+        identity = self._identities.verified_identity_for(account.account_id, composed.source)
+        if identity is None:
+            raise self._not_verified([composed.source])
+        mail_from = self._envelope_sender(message_id, identity.name, account.account_id)
+        return_path = request.return_path or composed.return_path
+        if return_path:
+            return_path = parse_address(return_path).envelope
+        simulated = [r for r in recipients if simulator_scenario(r) is not None]
+        if account.sandbox:
+            unverified = [
+                r
+                for r in recipients
+                if r not in simulated
+                and self._identities.verified_identity_for(account.account_id, r) is None
+            ]
+            if unverified:
+                raise self._not_verified(unverified)
+
+        # Simulator recipients count toward the rate but not the daily quota (SES's rule).
+        self._quotas.reserve(
+            account, rate_units=len(recipients), daily_units=len(recipients) - len(simulated), now=now
+        )
+        tags = {**composed.tags, **request.tags}
+        message = QueuedMessage(
+            message_id=message_id,
+            account_id=account.account_id,
+            source=composed.source,
+            mail_from=mail_from,
+            destinations=tuple(recipients),
+            sending_identity=identity.name,
+            created_at=now,
+            configuration_set=configuration_set,
+            tags=tags,
+            source_arn=request.source_arn or composed.source_arn,
+            from_arn=request.from_arn or composed.from_arn,
+            return_path_arn=request.return_path_arn or composed.return_path_arn,
+            return_path=return_path,
+            caller_identity=sender.caller_identity,
+            source_ip=sender.source_ip,
+            api=sender.api,
+            raw=composed.data,
+        )
+        self._queue.enqueue(DeliveryTask(message=message, recipients=message.destinations))
+        try:
+            self._events.sent(message)
+        except Exception:
+            # The message is queued and will be delivered: failing the call now would make the
+            # client send it twice. The missing Send event is logged instead.
+            log.exception("Send event for %s was not published", message_id)
+        return message_id
+
+    def _compose(self, request: SendRequest, message_id: str, now: float) -> ComposedMessage:
+        header_domain = f"{self._region}.{self._mail_host_name}"
+        if request.simple is not None:
+            if request.from_address is None:
+                raise InvalidParameterValue("Missing required parameter: the source address.")
+            return compose_simple(
+                request.simple,
+                from_address=request.from_address,
+                to=request.to,
+                cc=request.cc,
+                bcc=request.bcc,
+                reply_to=request.reply_to,
+                message_id=message_id,
+                message_id_domain=header_domain,
+                now=now,
+            )
+        if request.raw is None:
+            raise InvalidParameterValue("Missing required parameter: the message content.")
+        return compose_raw(
+            request.raw,
+            source=request.from_address,
+            destinations=(*request.to, *request.cc, *request.bcc),
+            message_id=message_id,
+            message_id_domain=header_domain,
+            now=now,
+        )
+
+    def _envelope_sender(self, message_id: str, identity: str, account_id: str) -> str:
+        """The MAIL FROM: a per-message address (VERP) so bounces find their message, at the
+        identity's custom MAIL FROM domain when one is verified."""
+        domain = self._identities.mail_from_domain_for(account_id, identity) or self._mail_host_name
+        return f"{message_id}@{domain}"
+
+    def _not_verified(self, addresses: Sequence[str]) -> MessageRejected:
+        return MessageRejected(
+            "Email address is not verified. The following identities failed the check in region "
+            f"{self._region.upper()}: {', '.join(addresses)}"
+        )

@@ -1,0 +1,366 @@
+"""Sending through a running `sesame local`, relayed to a real SMTP sink, observed as a user can:
+the message at the sink (DKIM-verified against the DNS the test serves), the events on the
+embedded AWS's event topic, the quota and the suppression list through the API."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import dkim
+import dns.resolver
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.support.compat_clients import (
+    aws_client,
+    client_error,
+    close_clients,
+    sdk_client,
+    sesame_admin,
+    wait_for,
+)
+from tests.support.dns_server import DnsTestServer
+from tests.support.local_process import LocalProcess, start_local
+from tests.support.signing_zone import publish_dkim_cnames, serve_signing_zone
+from tests.support.smtp_sink import SmtpSink
+
+SENDER_DOMAIN = "sender.test"
+RECIPIENT_DOMAIN = "inbox.test"
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[SmtpSink]:
+    with SmtpSink() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def local(dns_server: DnsTestServer, sink: SmtpSink) -> Iterator[LocalProcess]:
+    process = start_local(
+        "--dns", dns_server.address,
+        "--check-interval", "0.5",
+        "--relay", sink.address,
+        "--retry-base", "0.5",
+        "--max-send-rate", "40",
+        "--max-24-hour-send", "1000",
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        close_clients()
+        code = process.stop()
+        assert code == 0, "sesame local did not exit cleanly:\n" + "".join(process.output[-40:])
+
+
+@pytest.fixture(scope="module")
+def events(local: LocalProcess) -> Any:
+    """An SQS queue on the embedded AWS subscribed to Sesame's event topic."""
+    sns, sqs = aws_client(local, "sns"), aws_client(local, "sqs")
+    topic = next(
+        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":sesame-events")
+    )
+    queue_url = sqs.create_queue(QueueName="test-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    return EventReader(sqs, queue_url)
+
+
+class EventReader:
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._sqs = sqs
+        self._url = queue_url
+        self.seen: list[dict[str, Any]] = []
+
+    def for_message(self, message_id: str, event_type: str, timeout: float = 20.0) -> list[dict[str, Any]]:
+        def poll() -> list[dict[str, Any]]:
+            answer = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10)
+            for m in answer.get("Messages", []):
+                self.seen.append(json.loads(m["Body"]))
+                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=m["ReceiptHandle"])
+            return [
+                e for e in self.seen if e["mail"]["messageId"] == message_id and e["eventType"] == event_type
+            ]
+
+        return wait_for(poll, bool, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def verified(local: LocalProcess, dns_server: DnsTestServer) -> dict[str, Any]:
+    """The sender domain verified with Easy DKIM, the recipient domain with its TXT token."""
+    v1, v2 = sdk_client(local, "ses"), sdk_client(local, "sesv2")
+    created = v2.create_email_identity(EmailIdentity=SENDER_DOMAIN)
+    zone = created["DkimAttributes"]["SigningHostedZone"]
+    serve_signing_zone(dns_server, aws_client(local, "route53"), zone)
+    publish_dkim_cnames(dns_server, SENDER_DOMAIN, created["DkimAttributes"]["Tokens"], zone)
+    token = v1.verify_domain_identity(Domain=RECIPIENT_DOMAIN)["VerificationToken"]
+    dns_server.set(f"_amazonses.{RECIPIENT_DOMAIN}", "TXT", token)
+    for domain in (SENDER_DOMAIN, RECIPIENT_DOMAIN):
+        wait_for(
+            lambda d=domain: v2.get_email_identity(EmailIdentity=d),
+            lambda answer: answer["VerifiedForSendingStatus"],
+        )
+    wait_for(
+        lambda: v2.get_email_identity(EmailIdentity=SENDER_DOMAIN)["DkimAttributes"]["Status"],
+        lambda status: status == "SUCCESS",
+    )
+    return {"tokens": created["DkimAttributes"]["Tokens"]}
+
+
+def _dns_txt(dns_server: DnsTestServer):
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [dns_server.host]
+    resolver.port = dns_server.port
+
+    def lookup(name: bytes, timeout: float = 5) -> bytes:
+        answer = resolver.resolve(name.decode().rstrip("."), "TXT")
+        return b"".join(b"".join(r.strings) for r in answer)
+
+    return lookup
+
+
+def _received_by(sink: SmtpSink, recipient: str, timeout: float = 20.0):
+    return wait_for(
+        lambda: [m for m in sink.messages if recipient in m.recipients],
+        bool,
+        timeout=timeout,
+    )
+
+
+def test_v2_simple_send_reaches_the_recipient_signed_with_a_key_that_verifies_in_dns(
+    local: LocalProcess, dns_server: DnsTestServer, sink: SmtpSink, verified: dict[str, Any], events
+) -> None:
+    v2 = sdk_client(local, "sesv2")
+    answer = v2.send_email(
+        FromEmailAddress=f"Alerts <alerts@{SENDER_DOMAIN}>",
+        Destination={"ToAddresses": [f"ann@{RECIPIENT_DOMAIN}"]},
+        Content={
+            "Simple": {
+                "Subject": {"Data": "Grüße"},
+                "Body": {"Text": {"Data": "hello"}, "Html": {"Data": "<p>hello</p>"}},
+            }
+        },
+        EmailTags=[{"Name": "campaign", "Value": "welcome"}],
+    )
+    message_id = answer["MessageId"]
+    (received,) = _received_by(sink, f"ann@{RECIPIENT_DOMAIN}")
+    assert received.mail_from == f"{message_id}@sesame.localhost"
+    assert received.tls, "STARTTLS was offered, so delivery must use it"
+    assert received.data.startswith(b"DKIM-Signature:")
+    assert f"d={SENDER_DOMAIN}".encode() in received.data.split(b"\r\n\r\n")[0]
+    assert dkim.verify(received.data, dnsfunc=_dns_txt(dns_server))
+    assert f"<{message_id}@".encode() in received.data
+
+    (send,) = events.for_message(message_id, "Send")
+    assert send["mail"]["tags"]["campaign"] == ["welcome"]
+    (delivery,) = events.for_message(message_id, "Delivery")
+    assert delivery["delivery"]["recipients"] == [f"ann@{RECIPIENT_DOMAIN}"]
+    assert delivery["delivery"]["smtpResponse"].startswith("250")
+
+
+def test_v1_raw_send_takes_recipients_from_the_headers_and_removes_ses_headers(
+    local: LocalProcess, sink: SmtpSink, verified: dict[str, Any], events
+) -> None:
+    v1 = sdk_client(local, "ses")
+    raw = (
+        f"From: ops@{SENDER_DOMAIN}\r\nTo: bob@{RECIPIENT_DOMAIN}\r\nBcc: carol@{RECIPIENT_DOMAIN}\r\n"
+        "Subject: raw\r\nX-SES-MESSAGE-TAGS: team=ops\r\n\r\nbody\r\n"
+    ).encode()
+    message_id = v1.send_raw_email(RawMessage={"Data": raw})["MessageId"]
+    (to_bob,) = _received_by(sink, f"bob@{RECIPIENT_DOMAIN}")
+    assert f"carol@{RECIPIENT_DOMAIN}" in to_bob.recipients
+    headers = to_bob.data.split(b"\r\n\r\n")[0].lower()
+    assert b"x-ses-message-tags" not in headers and b"\r\nbcc:" not in headers
+    (send,) = events.for_message(message_id, "Send")
+    assert send["mail"]["tags"]["team"] == ["ops"]
+
+
+def test_the_mailbox_simulator_answers_without_the_network(
+    local: LocalProcess, sink: SmtpSink, verified: dict[str, Any], events
+) -> None:
+    v2 = sdk_client(local, "sesv2")
+
+    def send(to: str) -> str:
+        return v2.send_email(
+            FromEmailAddress=f"sim@{SENDER_DOMAIN}",
+            Destination={"ToAddresses": [to]},
+            Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+        )["MessageId"]
+
+    delivered = send("success+one@simulator.amazonses.com")
+    bounced = send("bounce@simulator.amazonses.com")
+    complained = send("complaint@simulator.amazonses.com")
+    assert events.for_message(delivered, "Delivery")
+    (bounce,) = events.for_message(bounced, "Bounce")
+    assert bounce["bounce"]["bounceType"] == "Permanent"
+    assert bounce["bounce"]["bouncedRecipients"][0]["status"] == "5.1.1"
+    assert events.for_message(complained, "Complaint")
+    assert not [m for m in sink.messages for r in m.recipients if r.endswith("@simulator.amazonses.com")]
+    # Feedback forwarding is on (no topics set): the bounce and the complaint come back to the
+    # sender as reports, from the null reverse-path.
+    wait_for(lambda: _received_by(sink, f"sim@{SENDER_DOMAIN}"), lambda found: len(found) == 2)
+    reports = _received_by(sink, f"sim@{SENDER_DOMAIN}")
+    assert {m.mail_from for m in reports} == {"<>"}
+    kinds = sorted(b"report-type=delivery-status" in m.data for m in reports)
+    assert kinds == [False, True]
+    suppressed = v2.get_suppressed_destination(EmailAddress="bounce@simulator.amazonses.com")
+    assert suppressed["SuppressedDestination"]["Reason"] == "BOUNCE"
+
+
+def test_a_suppressed_recipient_is_accepted_but_bounced_not_delivered(
+    local: LocalProcess, sink: SmtpSink, verified: dict[str, Any], events
+) -> None:
+    v2 = sdk_client(local, "sesv2")
+    address = f"gone@{RECIPIENT_DOMAIN}"
+    v2.put_suppressed_destination(EmailAddress=address, Reason="BOUNCE")
+    message_id = v2.send_email(
+        FromEmailAddress=f"ops@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": [address]},
+        Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+    )["MessageId"]
+    (bounce,) = events.for_message(message_id, "Bounce")
+    assert bounce["bounce"]["bounceSubType"] == "OnAccountSuppressionList"
+    assert not [m for m in sink.messages if address in m.recipients]
+
+
+def test_a_deferral_is_retried_and_a_permanent_failure_bounces_and_suppresses(
+    local: LocalProcess, sink: SmtpSink, verified: dict[str, Any], events
+) -> None:
+    v2 = sdk_client(local, "sesv2")
+    sink.reply_to_rcpt(f"nobody@{RECIPIENT_DOMAIN}", "550 5.1.1 no such user")
+    sink.reply_to_data("451 4.3.0 try again later")
+    later = v2.send_email(
+        FromEmailAddress=f"ops@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": [f"later@{RECIPIENT_DOMAIN}"]},
+        Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+    )["MessageId"]
+    (delay,) = events.for_message(later, "DeliveryDelay")
+    assert delay["deliveryDelay"]["delayedRecipients"][0]["emailAddress"] == f"later@{RECIPIENT_DOMAIN}"
+    (delivery,) = events.for_message(later, "Delivery")
+    assert delivery["delivery"]["recipients"] == [f"later@{RECIPIENT_DOMAIN}"]
+    assert len([m for m in sink.messages if f"later@{RECIPIENT_DOMAIN}" in m.recipients]) == 1
+
+    gone = v2.send_email(
+        FromEmailAddress=f"ops@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": [f"nobody@{RECIPIENT_DOMAIN}"]},
+        Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+    )["MessageId"]
+    (bounce,) = events.for_message(gone, "Bounce")
+    assert bounce["bounce"]["bounceType"] == "Permanent"
+    assert bounce["bounce"]["bounceSubType"] == "General" or bounce["bounce"]["bounceSubType"] == "NoEmail"
+    listed = v2.get_suppressed_destination(EmailAddress=f"nobody@{RECIPIENT_DOMAIN}")
+    assert listed["SuppressedDestination"]["Reason"] == "BOUNCE"
+
+
+def test_sending_checks_fail_with_ses_codes_and_queue_nothing(
+    local: LocalProcess, sink: SmtpSink, verified: dict[str, Any]
+) -> None:
+    v1, v2 = sdk_client(local, "ses"), sdk_client(local, "sesv2")
+    content = {"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}}
+    before = len(sink.messages)
+
+    unverified_source = client_error(
+        v2.send_email,
+        FromEmailAddress="someone@unverified.test",
+        Destination={"ToAddresses": [f"x@{RECIPIENT_DOMAIN}"]},
+        Content=content,
+    )
+    assert unverified_source.code == "MessageRejected" and unverified_source.status == 400
+    assert "someone@unverified.test" in unverified_source.message
+
+    sandboxed = client_error(
+        v1.send_email,
+        Source=f"ops@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": ["stranger@elsewhere.test"]},
+        Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}},
+    )
+    assert sandboxed.code == "MessageRejected"
+    assert "stranger@elsewhere.test" in sandboxed.message
+
+    too_many = client_error(
+        v2.send_email,
+        FromEmailAddress=f"ops@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": [f"r{i}@{RECIPIENT_DOMAIN}" for i in range(51)]},
+        Content=content,
+    )
+    assert too_many.code == "MessageRejected" and "50" in too_many.message
+
+    bad_address = client_error(
+        v2.send_email,
+        FromEmailAddress=f"ops@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": ["not-an-address"]},
+        Content=content,
+    )
+    assert bad_address.code == "BadRequestException"
+
+    raw_without_from = client_error(v1.send_raw_email, RawMessage={"Data": b"To: a@inbox.test\r\n\r\nx\r\n"})
+    assert raw_without_from.code == "InvalidParameterValue"
+
+    missing_set = client_error(
+        v2.send_email,
+        FromEmailAddress=f"ops@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": [f"x@{RECIPIENT_DOMAIN}"]},
+        Content=content,
+        ConfigurationSetName="nope",
+    )
+    assert missing_set.code == "NotFoundException" and missing_set.status == 404
+
+    injected = client_error(
+        v1.send_email,
+        Source=f"ops@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": [f"x@{RECIPIENT_DOMAIN}"]},
+        Message={"Subject": {"Data": "s\r\nBcc: victim@elsewhere.test"}, "Body": {"Text": {"Data": "b"}}},
+    )
+    assert injected.code == "InvalidParameterValue"
+    assert len(sink.messages) == before
+
+
+def test_the_quota_holds_under_concurrent_senders_and_shows_at_once(
+    local: LocalProcess, dns_server: DnsTestServer
+) -> None:
+    # An account of its own (production, a daily quota of 12), so other tests' sends do not count.
+    account = sesame_admin(local, "create-account", "--production")["account_id"]
+    key = sesame_admin(local, "create-access-key", "--account-id", account)
+    sesame_admin(
+        local, "set-quota", "--account-id", account, "--max-send-rate", "1000", "--max-24-hour-send", "12"
+    )
+    credentials = {"key_id": key["access_key_id"], "secret": key["secret_access_key"]}
+    v1, v2 = sdk_client(local, "ses", **credentials), sdk_client(local, "sesv2", **credentials)
+    token = v1.verify_domain_identity(Domain="quota.test")["VerificationToken"]
+    dns_server.set("_amazonses.quota.test", "TXT", token)
+    wait_for(
+        lambda: v2.get_email_identity(EmailIdentity="quota.test"), lambda a: a["VerifiedForSendingStatus"]
+    )
+
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(20)
+
+    def send() -> None:
+        client = sdk_client(local, "sesv2", **credentials)
+        barrier.wait()
+        try:
+            # The simulator recipient counts toward the rate only; the other toward both.
+            client.send_email(
+                FromEmailAddress="ops@quota.test",
+                Destination={"ToAddresses": ["success@simulator.amazonses.com", "x@quota.test"]},
+                Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+            )
+            result = "ok"
+        except ClientError as error:
+            result = f"{error.response['Error']['Code']}: {error.response['Error']['Message']}"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 12, outcomes
+    refusals = {o for o in outcomes if o != "ok"}
+    assert refusals == {"TooManyRequestsException: Daily message quota exceeded."}
+    assert v2.get_account()["SendQuota"]["SentLast24Hours"] == 12
+    assert v1.get_send_quota()["SentLast24Hours"] == 12
