@@ -37,10 +37,5 @@ class AccessLogBucket(Construct):
             # logs: empty it first. (Auto-deletion would add a custom-resource function.)
             removal_policy=removal_policy,
         )
-        cdk.Validations.of(self.bucket).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This is the server access log destination; logging its own accesses into "
-                "itself would log each log delivery, without end",
-            )
-        )
+        # Not logged itself (cdk-nag's S1 knows a log destination when it sees one): logging its
+        # own accesses into itself would log each log delivery, without end.

@@ -124,7 +124,8 @@ class LocalPythonBundling:
             if not (source / "__init__.py").exists() and not any(source.glob("*.py")):
                 raise RuntimeError(
                     f"Lambda bundling: {source} has no Python modules; the handlers "
-                    f"(lambdas.api, lambdas.identity_checker) must exist before `cdk synth` bundles"
+                    "(lambdas.api, lambdas.identity_checker, lambdas.delivery_worker) must exist before "
+                    "`cdk synth` bundles"
                 )
             shutil.copytree(source, out / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         requirements = runtime_dependencies(self._root / "pyproject.toml")

@@ -78,7 +78,9 @@ class Sending(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         # Everything at rest is encrypted with the main key: the messages' contents are customers'
-        # mail, as sensitive as anything the platform holds.
+        # mail, as sensitive as anything the platform holds. A message moved to a standard queue's
+        # dead-letter queue keeps its original enqueue time, so the dead-letter queue keeps the
+        # longest retention there is, like the queue.
         self.dead_letters = sqs.Queue(
             self,
             "DeadLetters",

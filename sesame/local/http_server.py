@@ -62,13 +62,19 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops connections when a few dozen clients connect at
+    # once (their first request then fails with the connection closed); listen as servers do.
+    request_queue_size = 128
+
+
 class ApiServer:
     """Binds at construction (so a port-0 listener knows its port before the app that needs its
     URL is built) and serves once started with the app."""
 
     def __init__(self, host: str, port: int) -> None:
         self._handler: type[_Handler] = type("BoundHandler", (_Handler,), {})
-        self._server = ThreadingHTTPServer((host, port), self._handler)
+        self._server = _Server((host, port), self._handler)
         # Shutdown joins the request threads: work in flight finishes before the process exits.
         self._server.daemon_threads = False
         self._server.block_on_close = True

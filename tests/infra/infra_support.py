@@ -97,7 +97,8 @@ def only(
 ) -> tuple[str, dict[str, Any]]:
     found = template.find_resources(resource_type, {"Properties": props} if props else None)
     assert len(found) == 1, f"expected one {resource_type} matching {props}, found {list(found)}"
-    return next(iter(found.items()))
+    ((logical, resource),) = found.items()
+    return logical, dict(resource)
 
 
 def logical_id(template: assertions.Template, resource_type: str, props: dict[str, Any]) -> str:

@@ -28,6 +28,18 @@ def test_empty_context_gives_the_defaults() -> None:
     assert config.account is None and config.region is None
 
 
+def test_sending_defaults() -> None:
+    config = SesameConfig()
+    assert (config.worker_memory_mb, config.worker_timeout_seconds) == (512, 300)
+    assert config.worker_reserved_concurrency == 10
+    assert (config.worker_batch_size, config.worker_batching_window_seconds) == (10, 0)
+    assert config.max_receive_count == 10
+    # The runtime's own defaults (sesame.settings.Settings), so AWS and local mode retry alike.
+    assert (config.retry_base_seconds, config.max_delivery_age_seconds) == (60, 12 * 3600)
+    assert config.queue_age_alarm_minutes == 60
+    assert config.relay is None and config.mail_host_name is None and config.alarm_email is None
+
+
 def test_cli_strings_are_coerced() -> None:
     # `cdk deploy -c api_memory_mb=1024 -c deletion_protection=false` passes strings.
     config = SesameConfig.from_context(
@@ -39,6 +51,11 @@ def test_cli_strings_are_coerced() -> None:
             "dkim_signing_zone": "DKIM.Example.COM.",
             "dkim_hosted_zone_id": "/hostedzone/Z0123456789ABCDEFGHIJ",
             "mail_from_mx_host": "",
+            "worker_batch_size": "100",
+            "worker_batching_window_seconds": "5",
+            "relay": "Egress.Example.COM:025",
+            "mail_host_name": "MTA.Example.com.",
+            "alarm_email": "",
         }
     )
     assert config.api_memory_mb == 1024
@@ -48,6 +65,15 @@ def test_cli_strings_are_coerced() -> None:
     assert config.dkim_signing_zone == "dkim.example.com"
     assert config.dkim_hosted_zone_id == "Z0123456789ABCDEFGHIJ"
     assert config.mail_from_mx_host is None
+    assert (config.worker_batch_size, config.worker_batching_window_seconds) == (100, 5)
+    assert config.relay == "egress.example.com:25"
+    assert config.mail_host_name == "mta.example.com"
+    assert config.alarm_email is None
+
+
+@pytest.mark.parametrize("relay", ["10.0.0.25:25", "[fd00::25]:2525", "egress.internal:587"])
+def test_relay_may_be_a_name_or_an_address(relay: str) -> None:
+    assert SesameConfig.from_context({"relay": relay}).relay == relay
 
 
 def test_other_tools_keys_are_left_alone() -> None:
@@ -91,6 +117,42 @@ def test_other_tools_keys_are_left_alone() -> None:
         ),
         ({"public_base_url": "http://mail.example.com"}, "public_base_url must be an https:// URL"),
         ({"deletion_protection": "maybe"}, "deletion_protection: Input should be a valid boolean"),
+        ({"relay": "egress.example.com"}, "relay: relay 'egress.example.com' is not HOST:PORT"),
+        ({"relay": "egress.example.com:0"}, "is not HOST:PORT (with a port from 1 to 65535)"),
+        ({"relay": "[zz::1]:25"}, "relay '[zz::1]:25': [zz::1] is not an IPv6 address"),
+        ({"relay": "bad_host!.example.com:25"}, "relay host 'bad_host!.example.com' is not a DNS name"),
+        ({"mail_host_name": "localhost"}, "mail_host_name needs at least two labels"),
+        ({"alarm_email": "ops"}, "alarm_email: alarm_email 'ops' is not an email address"),
+        ({"alarm_email": "ops@localhost"}, "alarm_email's domain needs at least two labels"),
+        (
+            {"worker_timeout_seconds": 600},
+            "worker_timeout_seconds: Input should be less than or equal to 300",
+        ),
+        (
+            {"worker_reserved_concurrency": 1},
+            "worker_reserved_concurrency: Input should be greater than or equal to 2",
+        ),
+        (
+            {"worker_batch_size": 100},
+            "worker_batch_size 100 needs worker_batching_window_seconds of at least 1",
+        ),
+        (
+            {"worker_batching_window_seconds": 301},
+            "worker_batching_window_seconds: Input should be less than or",
+        ),
+        ({"max_receive_count": 0}, "max_receive_count: Input should be greater than or equal to 1"),
+        (
+            {"retry_base_seconds": 600, "max_delivery_age_seconds": 600},
+            "retry_base_seconds (600) must be less than max_delivery_age_seconds (600)",
+        ),
+        (
+            {"max_delivery_age_seconds": 15 * 86400},
+            "max_delivery_age_seconds: Input should be less than or equal to 1209600",
+        ),
+        (
+            {"queue_age_alarm_minutes": 0},
+            "queue_age_alarm_minutes: Input should be greater than or equal to 5",
+        ),
     ],
 )
 def test_errors_name_the_key_and_the_problem(context: dict[str, Any], expected: str) -> None:

@@ -8,7 +8,6 @@ import pytest
 from aws_cdk import assertions
 from infra_support import (
     WORKER_HANDLER,
-    Match,
     access_log_bucket,
     alarm_topic,
     events_topic,

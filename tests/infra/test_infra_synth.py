@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 from infra_support import FULL_CONTEXT, NO_BUNDLING, ROOT
 
@@ -23,7 +24,8 @@ class Synth:
 
     @property
     def report(self) -> dict[str, Any]:
-        return json.loads((self.outdir / "validation-report.json").read_text())
+        report: dict[str, Any] = json.loads((self.outdir / "validation-report.json").read_text())
+        return report
 
     def template(self, stack_name: str) -> Path:
         return self.outdir / f"{stack_name}.template.json"
@@ -57,6 +59,66 @@ def test_cdk_nag_finds_nothing_unacknowledged(synths: dict[str, Synth], stack_na
     violations = [v for plugin in report["pluginReports"] for v in plugin.get("violations", [])]
     assert violations == []
     assert synth.template(stack_name).exists()
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    path: str  # the construct acknowledged on; it covers the constructs under it
+    finding: str  # cdk-nag's rule name, with the finding in brackets when it has one
+    reason: str
+
+
+@pytest.fixture(scope="module")
+def unacknowledged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Synth, list[Acknowledged]]:
+    """The full app synthesized with every acknowledgement recorded instead of made: cdk-nag then
+    reports every finding the acknowledgements silence."""
+    acknowledged: list[Acknowledged] = []
+    real_of = cdk.Validations.of
+
+    class Recording:
+        def __init__(self, scope: Any) -> None:
+            self._scope = scope
+
+        def acknowledge(self, *acknowledgments: cdk.Acknowledgment) -> None:
+            for item in acknowledgments:
+                acknowledged.append(Acknowledged(self._scope.node.path, item.id, item.reason))
+
+        def __getattr__(self, name: str) -> Any:  # add_plugins and the rest: the real thing
+            return getattr(real_of(self._scope), name)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cdk.Validations, "of", Recording)
+        synth = _run_app(tmp_path_factory.mktemp("unacknowledged"), FULL_CONTEXT)
+    return synth, acknowledged
+
+
+def test_every_acknowledgement_silences_a_real_finding_for_one_reason(
+    unacknowledged: tuple[Synth, list[Acknowledged]],
+) -> None:
+    synth, acknowledged = unacknowledged
+    assert isinstance(synth.error, RuntimeError) and "ValidationFailed" in str(synth.error)
+    findings = {
+        (construct["constructPath"], violation["ruleName"])
+        for plugin in synth.report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    }
+
+    def covers(ack: Acknowledged, finding: tuple[str, str]) -> bool:
+        path, rule = finding
+        return rule == ack.finding and (path == ack.path or path.startswith(f"{ack.path}/"))
+
+    assert acknowledged
+    stale = [ack for ack in acknowledged if not any(covers(ack, finding) for finding in findings)]
+    assert stale == [], "acknowledgements of findings that do not occur"
+    assert all(any(covers(ack, finding) for ack in acknowledged) for finding in findings)
+    # One finding, one reason: where several grants acknowledge the same finding on one role,
+    # the last reason would silently replace the others.
+    reasons: dict[tuple[str, str], set[str]] = {}
+    for ack in acknowledged:
+        assert len(ack.reason) >= 40, ack
+        reasons.setdefault((ack.path, ack.finding), set()).add(ack.reason)
+    assert {key: texts for key, texts in reasons.items() if len(texts) > 1} == {}
 
 
 def test_cfn_lint_passes(synths: dict[str, Synth], tmp_path: Path) -> None:

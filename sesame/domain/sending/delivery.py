@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sesame.domain.sending.model import (
     BounceSubType,
@@ -70,6 +70,9 @@ class _Work:
     results: list[RecipientResult]
     requeue_recipients: list[str]  # deferred by an earlier run of this attempt, retry not queued
     raw: bytes = b""  # the unsigned message, loaded once the task has recipients to answer
+    # Claimed by another worker whose lease has not lapsed: it may have died, so the task stays
+    # in the queue until the lease runs out and a redelivery can take the recipient over.
+    busy: list[str] = field(default_factory=list)
 
 
 class DeliveryService:
@@ -130,6 +133,8 @@ class DeliveryService:
                 continue
             try:
                 self._finish(item)
+                if item.busy:
+                    failed.append(item.index)
             except Exception:
                 log.exception("outcomes of message %s could not be recorded", item.task.message.message_id)
                 failed.append(item.index)
@@ -147,6 +152,7 @@ class DeliveryService:
         entries = self._ledger.entries(message.message_id, task.recipients)
         claimed: list[str] = []
         requeue: list[str] = []
+        busy: list[str] = []
         for recipient in dict.fromkeys(task.recipients):
             entry = entries.get(recipient)
             if entry is not None and entry.state in (LedgerState.DELIVERED, LedgerState.BOUNCED):
@@ -161,7 +167,11 @@ class DeliveryService:
                 message.message_id, recipient, task.attempt, now, self._policy.lease_seconds
             ):
                 claimed.append(recipient)
-        return _Work(index=index, task=task, claimed=claimed, results=[], requeue_recipients=requeue)
+            else:
+                busy.append(recipient)
+        return _Work(
+            index=index, task=task, claimed=claimed, results=[], requeue_recipients=requeue, busy=busy
+        )
 
     def _answer_without_network(self, item: _Work) -> list[str]:
         """Answer simulator and suppressed recipients; return those that need SMTP."""
