@@ -14,6 +14,7 @@ from benchmarks.harness import Benchmark, Figure, Options, table
 # Every benchmark module, in the order they run; each exposes run(options) -> list[Figure].
 BENCHMARKS = [
     "benchmarks.api_bench",
+    "benchmarks.sending_bench",
 ]
 
 

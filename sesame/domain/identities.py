@@ -750,27 +750,33 @@ class IdentityService:
                 return identity
         return None
 
-    def mail_from_domain_for(self, account_id: str, identity_name: str) -> str | None:
-        """The custom MAIL FROM domain for mail sent as ``identity_name`` (an address inherits
-        its domain's), or None for the default. When the MAIL FROM domain is not verified, its
-        MX-failure behaviour decides, as in SES: fall back to the default, or refuse the send."""
-        name = lookup_name(identity_name)
-        candidates = [name] if "@" in name else []
-        candidates += parent_domains(name.rpartition("@")[2])
+    def sending_identity(self, account_id: str, address: str) -> tuple[Identity, str | None] | None:
+        """For a send as ``address``: the verified identity that allows it and the custom MAIL
+        FROM domain to use (None: the default), from one read; None if nothing allows it.
+
+        When the MAIL FROM domain is not verified, its MX-failure behaviour decides, as in SES:
+        fall back to the default, or refuse the send (MailFromDomainNotVerified)."""
+        name = lookup_name(address)
+        candidates = ([name] if "@" in name else []) + parent_domains(name.rpartition("@")[2])
         found = self._repo.get_many(account_id, candidates)
+        verified = next(
+            (found[c] for c in candidates if c in found and found[c].status is Status.SUCCESS), None
+        )
+        if verified is None:
+            return None
         for candidate in candidates:
             identity = found.get(candidate)
             if identity is None or identity.mail_from is None:
                 continue
             mail_from = identity.mail_from
             if mail_from.status is Status.SUCCESS:
-                return mail_from.domain
+                return verified, mail_from.domain
             if mail_from.behavior is MxFailureBehavior.REJECT_MESSAGE:
                 raise MailFromDomainNotVerified(
                     f"The MAIL FROM domain {mail_from.domain} of {candidate} is not verified."
                 )
-            return None
-        return None
+            return verified, None
+        return verified, None
 
     def dkim_signing_key(self, account_id: str, address_or_domain: str) -> DkimSigningKey | None:
         """The key to sign mail from ``address_or_domain`` with: that of the most specific

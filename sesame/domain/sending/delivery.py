@@ -149,26 +149,31 @@ class DeliveryService:
             self._queue.enqueue(task, delay_seconds=int(min(wait, MAX_QUEUE_DELAY)) or 1)
             return None
         message = task.message
-        entries = self._ledger.entries(message.message_id, task.recipients)
         claimed: list[str] = []
-        requeue: list[str] = []
-        busy: list[str] = []
+        refused: list[str] = []
+        # Claim first: in the common case every claim succeeds and the ledger is not read.
         for recipient in dict.fromkeys(task.recipients):
-            entry = entries.get(recipient)
-            if entry is not None and entry.state in (LedgerState.DELIVERED, LedgerState.BOUNCED):
-                continue
-            if entry is not None and entry.state is LedgerState.DEFERRED and entry.attempt == task.attempt:
-                # Deferred by an earlier run of this very task that stopped before queueing
-                # the retry: queue it now rather than losing the recipient.
-                if not entry.retry_queued:
-                    requeue.append(recipient)
-                continue
             if self._ledger.claim(
                 message.message_id, recipient, task.attempt, now, self._policy.lease_seconds
             ):
                 claimed.append(recipient)
             else:
+                refused.append(recipient)
+        requeue: list[str] = []
+        busy: list[str] = []
+        entries = self._ledger.entries(message.message_id, tuple(refused)) if refused else {}
+        for recipient in refused:
+            entry = entries.get(recipient)
+            if entry is None or entry.state in (LedgerState.DELIVERED, LedgerState.BOUNCED):
+                continue
+            if entry.state is LedgerState.DEFERRED and entry.attempt == task.attempt:
+                # Deferred by an earlier run of this very task that stopped before queueing
+                # the retry: queue it now rather than losing the recipient.
+                if not entry.retry_queued:
+                    requeue.append(recipient)
+            elif entry.state is LedgerState.SENDING and entry.attempt == task.attempt:
                 busy.append(recipient)
+            # Anything else belongs to another attempt: this copy of the task is stale.
         return _Work(
             index=index, task=task, claimed=claimed, results=[], requeue_recipients=requeue, busy=busy
         )

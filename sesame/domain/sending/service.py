@@ -129,10 +129,12 @@ class SendingService:
         if configuration_set and not self._configuration_sets.exists(account.account_id, configuration_set):
             raise ConfigurationSetDoesNotExist(f"Configuration set <{configuration_set}> does not exist.")
 
-        identity = self._identities.verified_identity_for(account.account_id, composed.source)
-        if identity is None:
+        found = self._identities.sending_identity(account.account_id, composed.source)
+        if found is None:
             raise self._not_verified([composed.source])
-        mail_from = self._envelope_sender(message_id, identity.name, account.account_id)
+        identity, mail_from_domain = found
+        # The MAIL FROM is per message (VERP) so that bounces find their message.
+        mail_from = f"{message_id}@{mail_from_domain or self._mail_host_name}"
         return_path = request.return_path or composed.return_path
         if return_path:
             return_path = parse_address(return_path).envelope
@@ -206,12 +208,6 @@ class SendingService:
             message_id_domain=header_domain,
             now=now,
         )
-
-    def _envelope_sender(self, message_id: str, identity: str, account_id: str) -> str:
-        """The MAIL FROM: a per-message address (VERP) so bounces find their message, at the
-        identity's custom MAIL FROM domain when one is verified."""
-        domain = self._identities.mail_from_domain_for(account_id, identity) or self._mail_host_name
-        return f"{message_id}@{domain}"
 
     def _not_verified(self, addresses: Sequence[str]) -> MessageRejected:
         return MessageRejected(
