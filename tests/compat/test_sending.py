@@ -4,6 +4,8 @@ embedded AWS's event topic, the quota and the suppression list through the API."
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import threading
 from collections.abc import Iterator
@@ -364,3 +366,84 @@ def test_the_quota_holds_under_concurrent_senders_and_shows_at_once(
     assert refusals == {"TooManyRequestsException: Daily message quota exceeded."}
     assert v2.get_account()["SendQuota"]["SentLast24Hours"] == 12
     assert v1.get_send_quota()["SentLast24Hours"] == 12
+
+
+def test_the_aws_cli_sends_and_reads_the_quota(
+    local: LocalProcess, sink: SmtpSink, verified: dict[str, Any]
+) -> None:
+    from tests.support.compat_clients import aws_cli
+
+    sent = aws_cli(
+        local, "sesv2", "send-email",
+        "--from-email-address", f"cli@{SENDER_DOMAIN}",
+        "--destination", f"ToAddresses=cli-reader@{RECIPIENT_DOMAIN}",
+        "--content", "Simple={Subject={Data=From the CLI},Body={Text={Data=Hello}}}",
+    )  # fmt: skip
+    assert sent["MessageId"]
+    (received,) = _received_by(sink, f"cli-reader@{RECIPIENT_DOMAIN}")
+    assert b"Subject: From the CLI" in received.data
+    quota = aws_cli(local, "ses", "get-send-quota")
+    assert quota["SentLast24Hours"] >= 1
+
+
+def test_bounce_notifications_go_to_the_identity_topic_in_ses_json(
+    local: LocalProcess, verified: dict[str, Any]
+) -> None:
+    sns, sqs = aws_client(local, "sns"), aws_client(local, "sqs")
+    topic = sns.create_topic(Name="bounces")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="bounce-notifications")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    v1 = sdk_client(local, "ses")
+    v1.set_identity_notification_topic(Identity=SENDER_DOMAIN, NotificationType="Bounce", SnsTopic=topic)
+    message_id = v1.send_email(
+        Source=f"notify@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": ["bounce+topic@simulator.amazonses.com"]},
+        Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}},
+    )["MessageId"]
+
+    def notifications() -> list[dict[str, Any]]:
+        answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+        return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
+
+    (notification,) = wait_for(notifications, bool)
+    assert notification["notificationType"] == "Bounce"
+    assert notification["mail"]["messageId"] == message_id
+    assert notification["mail"]["source"] == f"notify@{SENDER_DOMAIN}"
+    assert (
+        notification["bounce"]["bouncedRecipients"][0]["emailAddress"]
+        == "bounce+topic@simulator.amazonses.com"
+    )
+    assert "tags" not in notification["mail"]
+    v1.set_identity_notification_topic(Identity=SENDER_DOMAIN, NotificationType="Bounce")
+
+
+def test_send_statistics_count_attempts_and_bounces(
+    local: LocalProcess, verified: dict[str, Any], events
+) -> None:
+    v1 = sdk_client(local, "ses")
+
+    def totals() -> tuple[int, int]:
+        points = v1.get_send_statistics()["SendDataPoints"]
+        return sum(p["DeliveryAttempts"] for p in points), sum(p["Bounces"] for p in points)
+
+    attempts, bounces = totals()
+    message_id = v1.send_email(
+        Source=f"stats@{SENDER_DOMAIN}",
+        Destination={"ToAddresses": ["bounce+stats@simulator.amazonses.com"]},
+        Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}},
+    )["MessageId"]
+    events.for_message(message_id, "Bounce")
+    assert wait_for(totals, lambda t: t[1] > bounces)[0] > attempts
+
+
+def test_address_verification_mail_goes_out_through_the_pipeline(local: LocalProcess, sink: SmtpSink) -> None:
+    from tests.support.compat_clients import verification_link
+
+    address = f"new-user@{RECIPIENT_DOMAIN}"
+    sdk_client(local, "ses").verify_email_identity(EmailAddress=address)
+    (mail,) = _received_by(sink, address)
+    assert mail.mail_from == "<>"
+    link = verification_link(local, address)
+    body = email.message_from_bytes(mail.data, policy=email.policy.default).get_content()
+    assert link in body
