@@ -101,6 +101,7 @@ def make_delivery_service(
         suppression=suppression,
         statistics=statistics,
         headers_of=message_headers,
+        auto_replies=feedback_mailer,
         region=settings.region,
         max_delivery_age=settings.max_delivery_age,
         clock=clock,

@@ -194,19 +194,22 @@ def test_the_mailbox_simulator_answers_without_the_network(
     delivered = send("success+one@simulator.amazonses.com")
     bounced = send("bounce@simulator.amazonses.com")
     complained = send("complaint@simulator.amazonses.com")
+    out_of_office = send("ooto@simulator.amazonses.com")
     assert events.for_message(delivered, "Delivery")
     (bounce,) = events.for_message(bounced, "Bounce")
     assert bounce["bounce"]["bounceType"] == "Permanent"
     assert bounce["bounce"]["bouncedRecipients"][0]["status"] == "5.1.1"
     assert events.for_message(complained, "Complaint")
+    assert events.for_message(out_of_office, "Delivery")
     assert not [m for m in sink.messages for r in m.recipients if r.endswith("@simulator.amazonses.com")]
     # Feedback forwarding is on (no topics set): the bounce and the complaint come back to the
-    # sender as reports, from the null reverse-path.
-    wait_for(lambda: _received_by(sink, f"sim@{SENDER_DOMAIN}"), lambda found: len(found) == 2)
-    reports = _received_by(sink, f"sim@{SENDER_DOMAIN}")
-    assert {m.mail_from for m in reports} == {"<>"}
-    kinds = sorted(b"report-type=delivery-status" in m.data for m in reports)
-    assert kinds == [False, True]
+    # sender as reports, and ooto@ answers with an auto-reply, all from the null reverse-path.
+    wait_for(lambda: _received_by(sink, f"sim@{SENDER_DOMAIN}"), lambda found: len(found) == 3)
+    replies = _received_by(sink, f"sim@{SENDER_DOMAIN}")
+    assert {m.mail_from for m in replies} == {"<>"}
+    assert sum(b"report-type=delivery-status" in m.data for m in replies) == 1
+    assert sum(b"report-type=feedback-report" in m.data for m in replies) == 1
+    assert sum(b"Subject: Out of the office" in m.data for m in replies) == 1
     suppressed = v2.get_suppressed_destination(EmailAddress="bounce@simulator.amazonses.com")
     assert suppressed["SuppressedDestination"]["Reason"] == "BOUNCE"
 

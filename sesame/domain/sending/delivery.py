@@ -209,6 +209,8 @@ class DeliveryService:
     def _report_simulated(self, item: _Work, outcome: SimulatedOutcome) -> None:
         if outcome.complaint:
             self._reporter.complained(item.task.message, item.raw, [outcome.result.recipient])
+        if outcome.auto_reply:
+            self._reporter.auto_replied(item.task.message, outcome.result.recipient)
 
     def _send_by_domain(self, sendable: list[tuple[_Work, bytes, list[str]]]) -> None:
         by_domain: dict[str, list[tuple[_Work, bytes, list[str]]]] = defaultdict(list)

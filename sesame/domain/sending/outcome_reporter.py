@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from email.message import EmailMessage
+from email.utils import formatdate
 
 from sesame.domain.send_statistics import SendCounts, SendStatistics
 from sesame.domain.sending.event_ports import EventPublisher
@@ -17,6 +19,7 @@ from sesame.domain.sending.events import (
     Bounce,
     Complaint,
     MessageHeaders,
+    address_of,
     bounce_event,
     complaint_event,
     delivery_delay_event,
@@ -31,7 +34,7 @@ from sesame.domain.sending.model import (
     RecipientResult,
     ResultKind,
 )
-from sesame.domain.sending.notifications import NotificationRouter
+from sesame.domain.sending.notifications import FeedbackMailer, NotificationRouter
 from sesame.domain.suppression import SuppressionReason, SuppressionService
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ class OutcomeReporter:
         suppression: SuppressionService,
         statistics: SendStatistics,
         headers_of: HeadersOf,
+        auto_replies: FeedbackMailer,
         region: str,
         max_delivery_age: float,
         clock: Callable[[], float],
@@ -57,6 +61,7 @@ class OutcomeReporter:
         self._suppression = suppression
         self._statistics = statistics
         self._headers_of = headers_of
+        self._auto_replies = auto_replies
         self._region = region
         self._max_age = max_delivery_age
         self._clock = clock
@@ -139,6 +144,23 @@ class OutcomeReporter:
             self._statistics.record(message.account_id, SendCounts(complaints=len(recipients)), at=now)
 
         self._guarded(message, "Complaint", publish)
+
+    def auto_replied(self, message: QueuedMessage, recipient: str) -> None:
+        """Send the sender an out-of-the-office reply from ``recipient``, as a mailbox would."""
+        now = self._clock()
+        reply = EmailMessage()
+        reply["From"] = recipient
+        reply["To"] = address_of(message.return_path or message.source)
+        reply["Subject"] = "Out of the office"
+        reply["Date"] = formatdate(now, usegmt=True)
+        reply["Auto-Submitted"] = "auto-replied"  # RFC 3834: never answered automatically again
+        reply["In-Reply-To"] = f"<{message.message_id}>"
+        reply.set_content("I am out of the office and will answer your message when I return.\n")
+        self._guarded(
+            message,
+            "auto-reply",
+            lambda: self._auto_replies.send_feedback(message.account_id, reply["To"], reply.as_bytes()),
+        )
 
     # --- parts ------------------------------------------------------------------------------
 

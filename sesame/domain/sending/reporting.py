@@ -26,3 +26,7 @@ class DeliveryReporter(Protocol):
     def complained(self, message: QueuedMessage, raw: bytes, recipients: Sequence[str]) -> None:
         """A recipient complained (the mailbox simulator; later, feedback loops)."""
         ...
+
+    def auto_replied(self, message: QueuedMessage, recipient: str) -> None:
+        """The recipient answered with an automatic reply (the simulator's ooto@)."""
+        ...

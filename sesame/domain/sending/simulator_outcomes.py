@@ -1,7 +1,7 @@
 """What the mailbox simulator answers, without any network delivery.
 
-success@ is delivered; bounce@ bounces hard (550 5.1.1); ooto@ is delivered (the auto-reply
-SES then sends back is not produced); complaint@ is delivered and then complained about;
+success@ is delivered; bounce@ bounces hard (550 5.1.1); ooto@ is delivered and answers the
+sender with an out-of-the-office reply; complaint@ is delivered and then complained about;
 suppressionlist@ bounces as an address on the suppression list does.
 """
 
@@ -19,6 +19,7 @@ SIMULATOR_MTA = "simulator.amazonses.com"
 class SimulatedOutcome:
     result: RecipientResult
     complaint: bool = False
+    auto_reply: bool = False
 
 
 def simulated_outcome(recipient: str, *, reporting_mta: str) -> SimulatedOutcome | None:
@@ -34,7 +35,11 @@ def simulated_outcome(recipient: str, *, reporting_mta: str) -> SimulatedOutcome
             remote_mta=SIMULATOR_MTA,
             reporting_mta=reporting_mta,
         )
-        return SimulatedOutcome(delivered, complaint=scenario is SimulatorScenario.COMPLAINT)
+        return SimulatedOutcome(
+            delivered,
+            complaint=scenario is SimulatorScenario.COMPLAINT,
+            auto_reply=scenario is SimulatorScenario.OOTO,
+        )
     if scenario is SimulatorScenario.BOUNCE:
         return SimulatedOutcome(
             RecipientResult(
