@@ -106,8 +106,8 @@ def dispatch(accounts: AccountService, args: argparse.Namespace) -> Any:
     if command == "grant-production":
         return _account_json(accounts.grant_production(args.account_id))
     if command in ("pause-sending", "resume-sending"):
-        enabled = command == "resume-sending"
-        return _account_json(accounts.set_sending_enabled(args.account_id, enabled))
+        paused = command == "pause-sending"
+        return _account_json(accounts.set_operator_paused(args.account_id, paused))
     if command == "set-quota":
         updated = accounts.set_quotas(
             args.account_id, max_send_rate=args.max_send_rate, max_24_hour_send=args.max_24_hour_send

@@ -79,6 +79,7 @@ class DynamoAccountRepository:
             "max_24_hour_send": account.max_24_hour_send,
             "created_at": account.created_at,
             "suppressed_reasons": [reason.value for reason in account.suppressed_reasons],
+            "operator_paused": account.operator_paused,
         }
         if account.details is not None:
             values["details"] = _details_map(account.details)
@@ -96,6 +97,7 @@ class DynamoAccountRepository:
             max_send_rate=float(values["max_send_rate"]),
             max_24_hour_send=float(values["max_24_hour_send"]),
             created_at=float(values["created_at"]),
+            operator_paused=bool(values.get("operator_paused", False)),
             suppressed_reasons=(
                 DEFAULT_SUPPRESSED_REASONS
                 if reasons is None

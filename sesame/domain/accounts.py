@@ -65,6 +65,14 @@ class Account:
     # Reasons for which bounces and complaints put addresses on the suppression list.
     suppressed_reasons: tuple[SuppressionReason, ...] = DEFAULT_SUPPRESSED_REASONS
     details: AccountDetails | None = None
+    # Paused by the operator (`sesame admin pause-sending`), as SES pauses an account for its
+    # reputation: unlike ``sending_enabled``, the customer's own switch, the customer cannot
+    # lift it.
+    operator_paused: bool = False
+
+    @property
+    def may_send(self) -> bool:
+        return self.sending_enabled and not self.operator_paused
 
 
 @dataclass(frozen=True)
@@ -237,7 +245,14 @@ class AccountService:
         return updated
 
     def set_sending_enabled(self, account_id: str, enabled: bool) -> Account:
+        """The customer's switch (UpdateAccountSendingEnabled, PutAccountSendingAttributes)."""
         updated = replace(self.get_account(account_id), sending_enabled=enabled)
+        self._accounts.save(updated)
+        return updated
+
+    def set_operator_paused(self, account_id: str, paused: bool) -> Account:
+        """The operator's pause, which the customer's switch cannot undo."""
+        updated = replace(self.get_account(account_id), operator_paused=paused)
         self._accounts.save(updated)
         return updated
 

@@ -100,11 +100,15 @@ def test_set_quota_changes_what_the_account_reads_in_both_apis(
 def test_pause_and_resume_switch_the_accounts_sending(local: LocalProcess, account: dict[str, str]) -> None:
     ses = sdk_client(local, "ses", key_id=account["access_key_id"], secret=account["secret_access_key"])
     paused = sesame_admin(local, "pause-sending", "--account-id", account["account_id"])
-    assert paused["sending_enabled"] is False
+    assert paused["operator_paused"] is True
     assert ses.get_account_sending_enabled()["Enabled"] is False
-    assert _sesv2(local, account).get_account()["SendingEnabled"] is False
+    account_view = _sesv2(local, account).get_account()
+    assert account_view["SendingEnabled"] is False and account_view["EnforcementStatus"] == "SHUTDOWN"
+    # The customer's own switch cannot lift the operator's pause, as with SES's.
+    ses.update_account_sending_enabled(Enabled=True)
+    assert ses.get_account_sending_enabled()["Enabled"] is False
     resumed = sesame_admin(local, "resume-sending", "--account-id", account["account_id"])
-    assert resumed["sending_enabled"] is True
+    assert resumed["operator_paused"] is False
     assert ses.get_account_sending_enabled()["Enabled"] is True
 
 

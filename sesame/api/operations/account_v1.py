@@ -38,7 +38,8 @@ def get_send_statistics(services: Services, ctx: RequestContext, params: Params)
 
 @operation(1, "GetAccountSendingEnabled")
 def get_account_sending_enabled(services: Services, ctx: RequestContext, params: Params) -> Output:
-    return {"Enabled": services.accounts.get_account(ctx.account_id).sending_enabled}
+    # An operator's pause shows as disabled, and the customer's switch cannot lift it (SES).
+    return {"Enabled": services.accounts.get_account(ctx.account_id).may_send}
 
 
 @operation(1, "UpdateAccountSendingEnabled")

@@ -41,11 +41,11 @@ def get_account(services: Services, ctx: RequestContext, params: Params) -> Outp
     account = services.accounts.get_account(ctx.account_id)
     output: Output = {
         "DedicatedIpAutoWarmupEnabled": False,
-        # Reputation enforcement (probation, shutdown) is the operator's `pause-sending`.
-        "EnforcementStatus": "HEALTHY",
+        # The operator's `pause-sending` is SES's enforcement pause: the account is shut down.
+        "EnforcementStatus": "SHUTDOWN" if account.operator_paused else "HEALTHY",
         "ProductionAccessEnabled": not account.sandbox,
         "SendQuota": send_quota(services, account, time.time()),
-        "SendingEnabled": account.sending_enabled,
+        "SendingEnabled": account.may_send,
         "SuppressionAttributes": {"SuppressedReasons": [r.value for r in account.suppressed_reasons]},
     }
     if account.details is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sesame.domain.accounts import Account, AccountService
+from sesame.domain.content_scanning import ScanStatus, VirusScanner
 from sesame.domain.errors import (
     AccountSendingPaused,
     ConfigurationSetDoesNotExist,
@@ -34,6 +35,8 @@ from sesame.domain.sending.simulator import simulator_scenario
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 50
+# The error of a send refused by the content filter; the Reject event's reason is "Bad content".
+BAD_CONTENT_MESSAGE = "Bad content: the message contains a virus."
 
 
 class QuotaReserver(Protocol):
@@ -43,6 +46,10 @@ class QuotaReserver(Protocol):
 class SendEvents(Protocol):
     def sent(self, message: QueuedMessage) -> None:
         """Publish the Send event of an accepted message."""
+        ...
+
+    def rejected(self, message: QueuedMessage) -> None:
+        """Publish the Reject event of a message refused for a virus."""
         ...
 
 
@@ -99,6 +106,7 @@ class SendingService:
         mail_host_name: str,
         clock: Callable[[], float],
         configuration_sets: ConfigurationSets | None = None,
+        content_scanner: VirusScanner | None = None,
     ) -> None:
         self._accounts = accounts
         self._identities = identities
@@ -109,12 +117,13 @@ class SendingService:
         self._mail_host_name = mail_host_name
         self._clock = clock
         self._configuration_sets = configuration_sets or NoConfigurationSets()
+        self._content_scanner = content_scanner
 
     def send(self, request: SendRequest) -> str:
         """Check, reserve quota, queue; return the MessageId. Raises SesError subclasses."""
         sender = request.sender
         account = self._accounts.get_account(sender.account_id)
-        if not account.sending_enabled:
+        if not account.may_send:
             raise AccountSendingPaused("Sending is paused for this account.")
         now = self._clock()
         message_id = new_message_id(now)
@@ -149,10 +158,6 @@ class SendingService:
             if unverified:
                 raise self._not_verified(unverified)
 
-        # Simulator recipients count toward the rate but not the daily quota (SES's rule).
-        self._quotas.reserve(
-            account, rate_units=len(recipients), daily_units=len(recipients) - len(simulated), now=now
-        )
         tags = {**composed.tags, **request.tags}
         message = QueuedMessage(
             message_id=message_id,
@@ -173,6 +178,11 @@ class SendingService:
             api=sender.api,
             raw=composed.data,
         )
+        self._refuse_bad_content(message)
+        # Simulator recipients count toward the rate but not the daily quota (SES's rule).
+        self._quotas.reserve(
+            account, rate_units=len(recipients), daily_units=len(recipients) - len(simulated), now=now
+        )
         self._queue.enqueue(DeliveryTask(message=message, recipients=message.destinations))
         try:
             self._events.sent(message)
@@ -181,6 +191,24 @@ class SendingService:
             # client send it twice. The missing Send event is logged instead.
             log.exception("Send event for %s was not published", message_id)
         return message_id
+
+    def _refuse_bad_content(self, message: QueuedMessage) -> None:
+        """SES's outbound content filter: a message with a virus gets a Reject event and is
+        refused. A scanner that cannot answer lets the message through (logged): mail is not
+        held hostage to a scanner outage."""
+        if self._content_scanner is None or message.raw is None:
+            return
+        result = self._content_scanner.find_virus(message.raw)
+        if result.status == ScanStatus.FAILED:
+            log.warning("content scan of %s failed, sending unscanned: %s", message.message_id, result.detail)
+        if result.status != ScanStatus.FOUND:
+            return
+        log.info("message %s refused: virus %s", message.message_id, result.detail)
+        try:
+            self._events.rejected(message)
+        except Exception:
+            log.exception("Reject event for %s was not published", message.message_id)
+        raise MessageRejected(BAD_CONTENT_MESSAGE)
 
     def _compose(self, request: SendRequest, message_id: str, now: float) -> ComposedMessage:
         header_domain = f"{self._region}.{self._mail_host_name}"

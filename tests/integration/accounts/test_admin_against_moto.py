@@ -62,8 +62,8 @@ def test_admin_commands_change_the_stored_account(accounts) -> None:
     assert _admin(service, "grant-production", "--account-id", account_id)["sandbox"] is False
     quota = _admin(service, "set-quota", "--account-id", account_id, "--max-send-rate", "40")
     assert quota["max_send_rate"] == 40 and quota["max_24_hour_send"] == 50000
-    assert _admin(service, "pause-sending", "--account-id", account_id)["sending_enabled"] is False
-    assert _admin(service, "resume-sending", "--account-id", account_id)["sending_enabled"] is True
+    assert _admin(service, "pause-sending", "--account-id", account_id)["operator_paused"] is True
+    assert _admin(service, "resume-sending", "--account-id", account_id)["operator_paused"] is False
     assert [a["account_id"] for a in _admin(service, "list-accounts")] == [account_id]
 
 
