@@ -8,7 +8,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := true
 
-.PHONY: install run test lint typecheck unit integration compat infra bench synth deploy destroy clean
+.PHONY: system-packages install run test lint typecheck unit integration compat infra bench synth deploy destroy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/sesame local $(ARGS)
 
-test: lint typecheck unit integration compat infra
+test: system-packages lint typecheck unit integration compat infra
+
+# The integration and compat suites run the real daemons and tools from Debian's packages:
+# SpamAssassin's spamd and ClamAV's clamd (verdicts), swaks (SMTP). Installed when missing.
+SYSTEM_PACKAGES := spamassassin spamd clamav-daemon swaks libnet-ssleay-perl
+system-packages:
+	@if ! [ -x /usr/sbin/spamd ] || ! [ -x /usr/sbin/clamd ] || ! command -v swaks >/dev/null; then \
+	  echo "installing $(SYSTEM_PACKAGES)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -15,6 +15,8 @@ from benchmarks.harness import Benchmark, Figure, Options, table
 BENCHMARKS = [
     "benchmarks.api_bench",
     "benchmarks.sending_bench",
+    "benchmarks.templates_bench",
+    "benchmarks.smtp_bench",
 ]
 
 

@@ -16,6 +16,8 @@ import boto3
 from sesame.adapters.account_wiring import make_account_service
 from sesame.adapters.aws import AwsClients
 from sesame.domain.accounts import AccessKey, Account, AccountService
+from sesame.domain.errors import UnknownAccessKey
+from sesame.domain.smtp_credentials import smtp_password
 from sesame.settings import Settings, TableNames
 
 # CloudFormation output -> what it configures; the stack names its outputs this way.
@@ -83,6 +85,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     quota.add_argument("--max-24-hour-send", type=float)
     revoke = commands.add_parser("revoke-access-key")
     revoke.add_argument("--access-key-id", required=True)
+    smtp = commands.add_parser("smtp-credentials", help="the SMTP user name and password of an access key")
+    smtp.add_argument("--access-key-id", required=True)
 
 
 def run(args: argparse.Namespace) -> Any:
@@ -92,10 +96,10 @@ def run(args: argparse.Namespace) -> Any:
     else:
         settings, session = settings_for_local(args.endpoint, region)
     accounts = make_account_service(settings, AwsClients(settings, session))
-    return dispatch(accounts, args)
+    return dispatch(accounts, args, region=settings.region)
 
 
-def dispatch(accounts: AccountService, args: argparse.Namespace) -> Any:
+def dispatch(accounts: AccountService, args: argparse.Namespace, *, region: str = "us-east-1") -> Any:
     command = args.admin_command
     if command == "create-account":
         return _account_json(accounts.create_account(args.account_id, production=args.production or None))
@@ -120,7 +124,20 @@ def dispatch(accounts: AccountService, args: argparse.Namespace) -> Any:
         return [_key_json(k) for k in accounts.list_access_keys(args.account_id)]
     if command == "revoke-access-key":
         return _key_json(accounts.revoke_access_key(args.access_key_id))
+    if command == "smtp-credentials":
+        return _smtp_credentials(accounts, args.access_key_id, region)
     raise SystemExit(f"unknown admin command {command}")
+
+
+def _smtp_credentials(accounts: AccountService, access_key_id: str, region: str) -> dict[str, str]:
+    secret = accounts.secret_for(access_key_id)
+    if secret is None:
+        raise UnknownAccessKey(f"No active access key {access_key_id}.")
+    return {
+        "smtp_username": access_key_id,
+        "smtp_password": smtp_password(secret, region),
+        "region": region,
+    }
 
 
 def print_json(value: Any) -> None:

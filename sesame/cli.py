@@ -1,4 +1,5 @@
-"""The `sesame` command: `sesame local` (local mode) and `sesame admin ...`."""
+"""The `sesame` command: `sesame local` (local mode), `sesame admin ...` and `sesame smtp ...` (the
+SMTP tiers' container entry points)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,19 @@ def _local_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     local.add_argument("--max-24-hour-send", type=float)
     local.add_argument("--check-interval", type=float, default=5.0)
     local.add_argument("--retry-base", type=float, default=5.0)
+    local.add_argument(
+        "--lambda-function",
+        dest="lambda_functions",
+        action="append",
+        metavar="ARN=TARGET",
+        help="run Lambda receipt actions naming ARN as a Python callable (module:function) or an "
+        "http(s) endpoint; repeatable",
+    )
+    local.add_argument(
+        "--receiving-block-list",
+        metavar="CIDR[,CIDR...]",
+        help="the MX's built-in block list (empty: none); default: ranges that never send mail",
+    )
 
 
 def _run_local(args: argparse.Namespace) -> int:
@@ -54,6 +68,8 @@ def _run_local(args: argparse.Namespace) -> int:
             "max_24_hour_send",
             "check_interval",
             "retry_base",
+            "lambda_functions",
+            "receiving_block_list",
         )
     }
     try:
@@ -88,6 +104,147 @@ def _run_local(args: argparse.Namespace) -> int:
     return 0
 
 
+def _smtp_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    smtp = commands.add_parser("smtp", help="run an SMTP tier (its settings come from the environment)")
+    tiers = smtp.add_subparsers(dest="smtp_command", required=True)
+    tiers.add_parser("submission", help="the SMTP submission server: STARTTLS and implicit TLS, AUTH")
+    tiers.add_parser("mx", help="the inbound MX: receipt rules, IP filters, STARTTLS")
+    tiers.add_parser("egress", help="the egress relay: takes the delivery workers' mail, delivers to MX")
+
+
+def _wait_for_signal() -> threading.Event:
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    return stop
+
+
+def _run_smtp_submission() -> int:
+    from sesame.services import build_services
+    from sesame.settings import Settings
+    from sesame.smtp.server import build_submission_server
+    from sesame.smtp.settings import SmtpSettings
+    from sesame.smtp.tls import context_from_settings
+
+    try:
+        settings = Settings.from_environment()
+        smtp = SmtpSettings.from_environment()
+        tls = context_from_settings(smtp)
+    except (ValidationError, ValueError, OSError) as error:
+        print(f"sesame smtp submission: {error}", file=sys.stderr)
+        return 2
+    stop = _wait_for_signal()
+    server = build_submission_server(build_services(settings), smtp, tls)
+    try:
+        server.start()
+    except OSError as error:
+        print(f"sesame smtp submission: cannot start: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"sesame smtp submission ready submission={smtp.host}:{server.submission_port} "
+        f"smtps={smtp.host}:{server.smtps_port} region={settings.region}",
+        flush=True,
+    )
+    stop.wait()
+    server.stop()
+    print("sesame smtp submission stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def _run_smtp_mx() -> int:
+    import asyncio
+
+    from sesame.adapters.aws import AwsClients
+    from sesame.adapters.identity_wiring import make_identity_service
+    from sesame.adapters.receiving_wiring import make_acceptance, make_mx_policy
+    from sesame.settings import Settings
+    from sesame.smtp.mx import MxServer
+    from sesame.smtp.mx_settings import MxSettings
+
+    try:
+        settings = Settings.from_environment()
+        mx = MxSettings.from_environment()
+        host_name = mx.host_name or settings.mail_host_name
+        tls = mx.tls_context(host_name)
+        aws = AwsClients(settings)
+        # The MX reads identities (is the recipient's domain verified?) and never sends mail.
+        identities = make_identity_service(settings, aws)
+        server = MxServer(
+            host=mx.host,
+            port=mx.port,
+            policy=make_mx_policy(settings, aws, identities=identities),
+            acceptance=make_acceptance(settings, aws),
+            tls_context=tls,
+            host_name=host_name,
+            limits=mx.limits(),
+            threads=mx.threads,
+        )
+    except (ValidationError, ValueError, OSError) as error:
+        print(f"sesame smtp mx: {error}", file=sys.stderr)
+        return 2
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await server.serve(
+            stop, ready=lambda port: print(f"sesame smtp mx ready mx={mx.host}:{port}", flush=True)
+        )
+
+    try:
+        asyncio.run(serve())
+    except OSError as error:
+        print(f"sesame smtp mx: cannot start: {error}", file=sys.stderr)
+        return 1
+    print("sesame smtp mx stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def _run_smtp_egress() -> int:
+    import asyncio
+
+    from sesame.adapters.mx_resolver import MxResolver
+    from sesame.adapters.smtp_transport import DirectMxTransport, SmtpOptions
+    from sesame.settings import Settings
+    from sesame.smtp.egress import EgressRelay, EgressSettings
+
+    try:
+        settings = Settings.from_environment()
+        egress = EgressSettings.from_environment()
+    except (ValidationError, ValueError) as error:
+        print(f"sesame smtp egress: {error}", file=sys.stderr)
+        return 2
+    transport = DirectMxTransport(
+        MxResolver(settings.dns_server),
+        SmtpOptions(helo_name=settings.mail_host_name),
+        port=settings.delivery_port,
+    )
+    relay = EgressRelay(egress, transport, settings.mail_host_name)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await relay.serve(
+            stop,
+            ready=lambda port: print(f"sesame smtp egress ready egress={egress.host}:{port}", flush=True),
+        )
+
+    try:
+        asyncio.run(serve())
+    except OSError as error:
+        print(f"sesame smtp egress: cannot start: {error}", file=sys.stderr)
+        return 1
+    print("sesame smtp egress stopped", file=sys.stderr, flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sesame", description=__doc__)
     parser.add_argument("--log-level", default="INFO")
@@ -96,14 +253,18 @@ def main(argv: list[str] | None = None) -> int:
     from sesame import admin
 
     admin.add_arguments(commands.add_parser("admin", help="manage accounts and access keys"))
+    _smtp_parser(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("botocore", "urllib3", "werkzeug"):
+    for noisy in ("botocore", "urllib3", "werkzeug", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "local":
         return _run_local(args)
+    if args.command == "smtp":
+        tiers = {"mx": _run_smtp_mx, "egress": _run_smtp_egress, "submission": _run_smtp_submission}
+        return tiers[args.smtp_command]()
     try:
         admin.print_json(admin.run(args))
     except SesError as error:

@@ -18,16 +18,23 @@ from sesame.adapters.account_sending_wiring import (
 from sesame.adapters.account_wiring import make_account_service
 from sesame.adapters.aws import AwsClients
 from sesame.adapters.identity_wiring import make_identity_service
+from sesame.adapters.receiving_wiring import make_receipt_bounces, make_receipt_rule_service
 from sesame.adapters.sending_wiring import make_delivery_queue, make_delivery_service, make_sending_service
+from sesame.adapters.template_wiring import make_template_services
 from sesame.domain.accounts import AccountService
+from sesame.domain.custom_verification import CustomVerificationService
 from sesame.domain.identities import IdentityService, VerificationMailer
 from sesame.domain.quotas import QuotaService
+from sesame.domain.receiving.rule_service import ReceiptRuleService
+from sesame.domain.receiving.send_bounce import ReceiptBounces
 from sesame.domain.send_statistics import SendStatistics
 from sesame.domain.sending.delivery import DeliveryService
 from sesame.domain.sending.service import SendingService
 from sesame.domain.sending.system_mail import SystemMail
 from sesame.domain.sending.transport import Transport
 from sesame.domain.suppression import SuppressionService
+from sesame.domain.templated_sending import TemplatedSending
+from sesame.domain.templates import TemplateService
 from sesame.settings import Settings
 
 
@@ -41,6 +48,11 @@ class Services:
     statistics: SendStatistics
     sending: SendingService
     system_mail: SystemMail
+    receipt_rules: ReceiptRuleService
+    receipt_bounces: ReceiptBounces
+    templates: TemplateService
+    custom_verification: CustomVerificationService
+    templated_sending: TemplatedSending
 
 
 def build_services(
@@ -61,6 +73,12 @@ def build_services(
     )
     identities = make_identity_service(settings, aws, clock=clock, mailer=mailer or system_mail)
     quotas = make_quota_service(settings, aws)
+    sending = make_sending_service(
+        settings, aws, accounts=accounts, identities=identities, quotas=quotas, clock=clock
+    )
+    template_services = make_template_services(
+        settings, aws, accounts=accounts, identities=identities, sending=sending, clock=clock
+    )
     return Services(
         settings=settings,
         accounts=accounts,
@@ -68,10 +86,15 @@ def build_services(
         quotas=quotas,
         suppression=make_suppression_service(settings, aws, accounts=accounts, clock=clock),
         statistics=make_send_statistics(settings, aws, clock=clock),
-        sending=make_sending_service(
-            settings, aws, accounts=accounts, identities=identities, quotas=quotas, clock=clock
-        ),
+        sending=sending,
         system_mail=system_mail,
+        receipt_rules=make_receipt_rule_service(settings, aws, clock=clock),
+        receipt_bounces=make_receipt_bounces(
+            settings, aws, identities=identities, mailer=system_mail, clock=clock
+        ),
+        templates=template_services.templates,
+        custom_verification=template_services.custom_verification,
+        templated_sending=template_services.templated_sending,
     )
 
 

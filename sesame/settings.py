@@ -15,6 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 DEFAULT_ACCESS_KEY_ID = "AKIASESAMELOCAL00001"
 DEFAULT_SECRET_ACCESS_KEY = "sesame/local/secret/key/do/not/use/in/production"  # noqa: S105
 DEFAULT_BOOTSTRAP_ACCOUNT = "000000000001"
+# The MX's built-in block list: address ranges that never send mail on the Internet (this
+# network, documentation ranges, reserved space).
+DEFAULT_RECEIVING_BLOCK_LIST = (
+    "0.0.0.0/8",
+    "192.0.2.0/24",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "240.0.0.0/4",
+    "2001:db8::/32",
+)
 
 
 def check_host_port(value: str | None) -> str | None:
@@ -46,6 +56,12 @@ class TableNames(BaseModel):
     suppression: str = "sesame-suppression"
     statistics: str = "sesame-send-statistics"
     deliveries: str = "sesame-deliveries"
+    # Receiving: receipt rule sets, rules and IP filters (with the registry the MX reads), and
+    # each received message's progress through its actions.
+    receipt_rules: str = "sesame-receipt-rules"
+    receipts: str = "sesame-receipts"
+    # Email templates and custom verification email templates, per account.
+    templates: str = "sesame-templates"
 
 
 class Settings(BaseModel):
@@ -85,12 +101,32 @@ class Settings(BaseModel):
     events_topic_arn: str | None = None
     # Deliver every outbound message to this SMTP server ("host:port") instead of the MX.
     relay: str | None = None
+    # Content scanners ("host:port"; None: not configured). SpamAssassin's spamd gives received
+    # mail its spam verdict; ClamAV's clamd its virus verdict, and refuses outbound mail with a
+    # virus. Unconfigured, the verdicts are GRAY and outbound mail is not scanned.
+    spamd_address: str | None = None
+    clamd_address: str | None = None
     # The port of recipients' mail exchangers (25 on the Internet; tests point it elsewhere).
     delivery_port: int = Field(default=25, ge=1, le=65535)
     # Deferred deliveries: first retry after retry_base seconds, doubling, until max_delivery_age
     # seconds after acceptance, then a Transient bounce.
     retry_base: float = Field(default=60.0, gt=0)
     max_delivery_age: float = Field(default=12 * 3600.0, gt=0)
+    # Receiving. The MX stores each accepted message in the inbound bucket before answering 250
+    # and queues it (SQS) for the receipt worker. A failed action is retried after
+    # receiving_retry_base seconds, doubling, for up to receiving_max_age seconds (SES: 4 hours).
+    inbound_bucket: str | None = None
+    receiving_queue_url: str | None = None
+    receiving_retry_base: float = Field(default=60.0, gt=0)
+    receiving_max_age: float = Field(default=4 * 3600.0, gt=0)
+    # Addresses (CIDR) the MX refuses unless an account's IP filters allow them: the built-in
+    # block list. The default holds ranges that never send mail on the Internet.
+    receiving_block_list: tuple[str, ...] = DEFAULT_RECEIVING_BLOCK_LIST
+    # Local mode's stand-ins for Lambda functions: function ARN -> "package.module:function" or
+    # an http(s):// endpoint. Empty in AWS, where functions are invoked through Lambda.
+    lambda_functions: dict[str, str] = Field(default_factory=dict)
+    # CloudWatch namespace of Sesame's own metrics (receipt rule PublishFailure / PublishExpired).
+    metrics_namespace: str = "Sesame"
     # Local mode: also log address-verification links (a deployment only mails them).
     log_verification_links: bool = False
     # The host name this deployment gives itself in SMTP EHLO and in Received/reporting-MTA.
@@ -105,13 +141,15 @@ class Settings(BaseModel):
     sandbox_max_24_hour_send: float = 200.0
     production_max_send_rate: float = 14.0
     production_max_24_hour_send: float = 50000.0
+    # Email templates one account may hold (SES: 20,000 per region).
+    max_email_templates: int = Field(default=20_000, ge=1)
 
     @field_validator("region")
     @classmethod
     def _region_shape(cls, value: str) -> str:
         return check_region(value)
 
-    @field_validator("dns_server", "relay")
+    @field_validator("dns_server", "relay", "spamd_address", "clamd_address")
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
         return check_host_port(value)
@@ -144,10 +182,18 @@ class Settings(BaseModel):
             "SESAME_SPOOL_BUCKET": "spool_bucket",
             "SESAME_EVENTS_TOPIC_ARN": "events_topic_arn",
             "SESAME_RELAY": "relay",
+            "SESAME_SPAMD_ADDRESS": "spamd_address",
+            "SESAME_CLAMD_ADDRESS": "clamd_address",
             "SESAME_DELIVERY_PORT": "delivery_port",
             "SESAME_RETRY_BASE": "retry_base",
             "SESAME_MAX_DELIVERY_AGE": "max_delivery_age",
             "SESAME_MAIL_HOST_NAME": "mail_host_name",
+            "SESAME_MAX_EMAIL_TEMPLATES": "max_email_templates",
+            "SESAME_INBOUND_BUCKET": "inbound_bucket",
+            "SESAME_RECEIVING_QUEUE_URL": "receiving_queue_url",
+            "SESAME_RECEIVING_RETRY_BASE": "receiving_retry_base",
+            "SESAME_RECEIVING_MAX_AGE": "receiving_max_age",
+            "SESAME_METRICS_NAMESPACE": "metrics_namespace",
         }
         for var, field in simple.items():
             if env.get(var):
@@ -162,6 +208,9 @@ class Settings(BaseModel):
                 ("suppression", "SESAME_TABLE_SUPPRESSION"),
                 ("statistics", "SESAME_TABLE_STATISTICS"),
                 ("deliveries", "SESAME_TABLE_DELIVERIES"),
+                ("receipt_rules", "SESAME_TABLE_RECEIPT_RULES"),
+                ("receipts", "SESAME_TABLE_RECEIPTS"),
+                ("templates", "SESAME_TABLE_TEMPLATES"),
             )
             if env.get(var)
         }
@@ -169,5 +218,9 @@ class Settings(BaseModel):
         # their DKIM keys as TXT records instead of CNAMEs into a zone we host.
         if env.get("SESAME_DKIM_SIGNING_ZONE") == "":
             values["dkim_signing_zone"] = None
+        # Comma-separated CIDRs; an empty value means no built-in block list at all.
+        if "SESAME_RECEIVING_BLOCK_LIST" in env:
+            block_list = env["SESAME_RECEIVING_BLOCK_LIST"]
+            values["receiving_block_list"] = tuple(c.strip() for c in block_list.split(",") if c.strip())
         values["tables"] = TableNames(**tables)
         return cls.model_validate(values)

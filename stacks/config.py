@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -68,6 +69,66 @@ def _host_port(value: str, *, what: str) -> str:
     elif not _IPV4.match(host):
         host = _dns_name(host, what=f"{what} host")
     return f"{host}:{int(port)}"
+
+
+class IpPool(BaseModel):
+    """A dedicated set of sending IP addresses: the Elastic IPs of the NAT gateways its egress relays
+    leave through. Give ``eip_count`` (the stack allocates the addresses; they go with the stack) or
+    ``allocation_ids`` of Elastic IPs allocated beforehand (kept, with their reputation and reverse
+    DNS, whatever happens to the stack)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="Pool name, as SES's dedicated IP pools are named.")
+    eip_count: int | None = Field(default=None, ge=1, le=8, description="Elastic IPs to allocate.")
+    allocation_ids: tuple[str, ...] | None = Field(
+        default=None, min_length=1, max_length=8, description="Existing Elastic IP allocation ids."
+    )
+    reverse_dns: str | None = Field(
+        default=None,
+        description="The host name each address's PTR record should give (and whose A record must "
+        "give the address back). Unset: mail_host_name.",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _pool_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", value):
+            raise ValueError(
+                f"IP pool name {value!r}: a lowercase letter, then up to 30 lowercase letters, "
+                "digits or hyphens"
+            )
+        return value
+
+    @field_validator("allocation_ids")
+    @classmethod
+    def _allocation_ids(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for allocation in value or ():
+            if not re.fullmatch(r"eipalloc-[0-9a-f]{8,17}", allocation):
+                raise ValueError(f"{allocation!r} is not an Elastic IP allocation id (eipalloc-...)")
+        return value
+
+    @field_validator("reverse_dns")
+    @classmethod
+    def _reverse_dns(cls, value: str | None) -> str | None:
+        return None if value is None else _dns_name(value, what="reverse_dns")
+
+    @model_validator(mode="after")
+    def _count_or_ids(self) -> IpPool:
+        if (self.eip_count is None) == (self.allocation_ids is None):
+            raise ValueError(f"IP pool {self.name!r}: give either eip_count or allocation_ids (one of them)")
+        return self
+
+    @property
+    def size(self) -> int:
+        return len(self.allocation_ids) if self.allocation_ids else self.eip_count or 0
+
+
+def _json_if_text(value: Any) -> Any:
+    """`cdk deploy -c ip_pools='[...]'` passes lists and objects as JSON text."""
+    if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+        return json.loads(value)
+    return value
 
 
 class SesameConfig(BaseModel):
@@ -211,6 +272,76 @@ class SesameConfig(BaseModel):
         "Unset: subscribe to the AlarmTopicArn output yourself.",
     )
 
+    # Network: the VPC, and the IP pools whose Elastic IPs outbound mail leaves from.
+    availability_zones: tuple[str, ...] | None = Field(
+        default=None,
+        description="Availability zones of the VPC (needs region). Unset: the first max_azs of the region.",
+    )
+    max_azs: int = Field(default=2, ge=1, le=6, description="Availability zones used when none are named.")
+    vpc_cidr: str = Field(default="10.64.0.0/16", description="The VPC's IPv4 range (a /16 to a /22).")
+    ip_pools: tuple[IpPool, ...] = Field(
+        default=(IpPool(name="default", eip_count=1),),
+        min_length=1,
+        max_length=8,
+        description="Sending IP pools; the first is the default pool. Each gets its own NAT gateways "
+        "and its own egress relays, so mail relayed through a pool leaves from its addresses.",
+    )
+    # SMTP tiers on Fargate.
+    egress_port: int = Field(
+        default=2525,
+        ge=1024,
+        le=65000,
+        description="Internal NLB port of the first pool's egress relay; the next pools use the "
+        "ports after it.",
+    )
+    egress_tasks: int = Field(default=1, ge=1, le=100, description="Egress relay tasks per pool (minimum).")
+    egress_max_tasks: int = Field(
+        default=4, ge=1, le=100, description="Egress relay tasks per pool (maximum)."
+    )
+    submission_enabled: bool = Field(
+        default=False,
+        description="Run the SMTP submission tier (public NLB, TCP 587 and 465) from containers/submission.",
+    )
+    submission_tasks: int = Field(default=1, ge=1, le=100, description="Submission tasks (minimum).")
+    submission_max_tasks: int = Field(default=4, ge=1, le=100, description="Submission tasks (maximum).")
+    smtp_tls_secret_arn: str | None = Field(
+        default=None,
+        description="Secrets Manager secret (JSON: certificate, private_key, PEM) with the submission "
+        "tier's TLS certificate. Needed when submission_enabled.",
+    )
+    mx_enabled: bool = Field(
+        default=False, description="Run the inbound MX tier (public NLB, TCP 25) from containers/mx."
+    )
+    mx_tasks: int = Field(default=1, ge=1, le=100, description="Inbound MX tasks (minimum).")
+    mx_max_tasks: int = Field(default=4, ge=1, le=100, description="Inbound MX tasks (maximum).")
+    task_cpu: int = Field(
+        default=256, description="vCPU units of each SMTP task: 256, 512, 1024, 2048 or 4096."
+    )
+    task_memory_mb: int = Field(default=512, ge=512, le=30720, description="Memory of each SMTP task (MB).")
+    # DNS and the API's domain.
+    mail_domains: tuple[str, ...] = Field(
+        default=(),
+        description="Domains this deployment receives mail for and sends from; with dns_zone_name, "
+        "their MX, SPF, DMARC and MAIL FROM records are created in that zone.",
+    )
+    dns_zone_name: str | None = Field(default=None, description="A Route 53 zone holding the mail domains.")
+    dns_hosted_zone_id: str | None = Field(default=None, description="That zone's id (needs dns_zone_name).")
+    dmarc_policy: Literal["none", "quarantine", "reject"] = Field(
+        default="none", description="The p= of the DMARC records created for the mail domains."
+    )
+    api_domain_name: str | None = Field(default=None, description="Custom domain of the API (optional).")
+    api_certificate_arn: str | None = Field(
+        default=None, description="ACM certificate of api_domain_name, in the stack's region."
+    )
+    # New accounts.
+    default_sandbox: bool = Field(default=True, description="New accounts start in the sandbox.")
+    sandbox_max_send_rate: float = Field(
+        default=1.0, gt=0, description="A sandbox account's sends per second."
+    )
+    sandbox_max_24_hour_send: float = Field(
+        default=200.0, gt=0, description="A sandbox account's 24-hour quota."
+    )
+
     @field_validator(
         "account",
         "region",
@@ -222,6 +353,11 @@ class SesameConfig(BaseModel):
         "relay",
         "mail_host_name",
         "alarm_email",
+        "smtp_tls_secret_arn",
+        "dns_zone_name",
+        "dns_hosted_zone_id",
+        "api_domain_name",
+        "api_certificate_arn",
         mode="before",
     )
     @classmethod
@@ -230,6 +366,116 @@ class SesameConfig(BaseModel):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("availability_zones", "ip_pools", "mail_domains", mode="before")
+    @classmethod
+    def _json_lists(cls, value: Any) -> Any:
+        value = _json_if_text(value)
+        if isinstance(value, str):  # -c mail_domains=a.example,b.example
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _azs(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        for zone in value:
+            if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d[a-z]", zone):
+                raise ValueError(f"not an availability zone name: {zone!r}")
+        if not value or len(set(value)) != len(value):
+            raise ValueError("availability_zones must name one or more distinct zones")
+        return value
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value)
+        except ValueError:
+            raise ValueError(f"vpc_cidr {value!r} is not an IPv4 network like 10.64.0.0/16") from None
+        if not 16 <= network.prefixlen <= 22 or not network.is_private:
+            raise ValueError(f"vpc_cidr {value!r} must be a private range from /16 to /22")
+        return str(network)
+
+    @field_validator("mail_domains")
+    @classmethod
+    def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_dns_name(domain, what="mail_domains entry") for domain in value)
+
+    @field_validator("dns_zone_name", "api_domain_name")
+    @classmethod
+    def _names(cls, value: str | None) -> str | None:
+        return None if value is None else _dns_name(value, what="domain name")
+
+    @field_validator("task_cpu")
+    @classmethod
+    def _cpu(cls, value: int) -> int:
+        if value not in (256, 512, 1024, 2048, 4096):
+            raise ValueError(f"Fargate tasks take 256, 512, 1024, 2048 or 4096 CPU units, not {value}")
+        return value
+
+    @field_validator("smtp_tls_secret_arn")
+    @classmethod
+    def _secret_arn(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+", value
+        ):
+            raise ValueError(f"smtp_tls_secret_arn {value!r} is not a Secrets Manager secret ARN")
+        return value
+
+    @field_validator("api_certificate_arn")
+    @classmethod
+    def _certificate_arn(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/\S+", value
+        ):
+            raise ValueError(f"api_certificate_arn {value!r} is not an ACM certificate ARN")
+        return value
+
+    @model_validator(mode="after")
+    def _network_and_tiers(self) -> SesameConfig:
+        if self.availability_zones and not self.region:
+            raise ValueError("availability_zones needs region: zones belong to one region")
+        if (
+            self.availability_zones
+            and self.region
+            and not all(zone.startswith(self.region) for zone in self.availability_zones)
+        ):
+            raise ValueError(f"availability_zones must all be zones of {self.region}")
+        names = [pool.name for pool in self.ip_pools]
+        if len(set(names)) != len(names):
+            raise ValueError(f"ip_pools: pool names must be distinct, got {names}")
+        if self.egress_port + len(self.ip_pools) > 65535:
+            raise ValueError("egress_port leaves no room for a port per IP pool")
+        for low, high in (
+            ("egress_tasks", "egress_max_tasks"),
+            ("submission_tasks", "submission_max_tasks"),
+            ("mx_tasks", "mx_max_tasks"),
+        ):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"{low} ({getattr(self, low)}) exceeds {high} ({getattr(self, high)})")
+        if self.submission_enabled and not self.smtp_tls_secret_arn:
+            raise ValueError(
+                "submission_enabled needs smtp_tls_secret_arn: the submission tier's TLS certificate"
+            )
+        if self.dns_hosted_zone_id and not self.dns_zone_name:
+            raise ValueError("dns_hosted_zone_id needs dns_zone_name")
+        if self.dns_zone_name:
+            outside = [
+                d
+                for d in self.mail_domains
+                if d != self.dns_zone_name and not d.endswith(f".{self.dns_zone_name}")
+            ]
+            if outside:
+                raise ValueError(f"mail_domains {outside} are not in dns_zone_name {self.dns_zone_name!r}")
+        if (self.api_domain_name is None) != (self.api_certificate_arn is None):
+            raise ValueError("give api_domain_name and api_certificate_arn together")
+        return self
+
+    @property
+    def availability_zone_count(self) -> int:
+        return len(self.availability_zones) if self.availability_zones else self.max_azs
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -313,7 +559,7 @@ class SesameConfig(BaseModel):
         _dns_name(match["domain"], what="alarm_email's domain")
         return value.strip()
 
-    @field_validator("dkim_hosted_zone_id")
+    @field_validator("dkim_hosted_zone_id", "dns_hosted_zone_id")
     @classmethod
     def _zone_id(cls, value: str | None) -> str | None:
         if value is None:

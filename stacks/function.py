@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -43,6 +44,8 @@ class SesameFunction(Construct):
         removal_policy: cdk.RemovalPolicy,
         retry_attempts: int | None = None,
         reserved_concurrency: int | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # Explicit, so retention and encryption are ours rather than "never expire, AWS key".
@@ -77,7 +80,11 @@ class SesameFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             retry_attempts=retry_attempts,
             reserved_concurrent_executions=reserved_concurrency,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
         )
+        if vpc is not None:
+            self._allow_network_interfaces()
         self.log_group.grant_write(self.role)
         # Active tracing makes CDK add xray:PutTraceSegments and xray:PutTelemetryRecords to the
         # role's default policy. Those actions support no resource-level permissions, so AWS
@@ -85,8 +92,26 @@ class SesameFunction(Construct):
         cdk.Validations.of(self.role).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no "
+                reason="X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, in a VPC, "
+                "the EC2 network-interface actions Lambda uses to attach the function support no "
                 "resource-level permissions; AWS requires Resource '*' for them",
+            )
+        )
+
+    def _allow_network_interfaces(self) -> None:
+        """What a function in a VPC needs to attach its network interfaces, in place of the AWS
+        managed policy AWSLambdaVPCAccessExecutionRole (AwsSolutions-IAM4)."""
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSubnets",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                resources=["*"],
             )
         )
 

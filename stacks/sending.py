@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -75,6 +76,8 @@ class Sending(Construct):
         alarms: AlarmTopic,
         log_retention: logs.RetentionDays,
         removal_policy: cdk.RemovalPolicy,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # Everything at rest is encrypted with the main key: the messages' contents are customers'
@@ -154,6 +157,9 @@ class Sending(Construct):
             # Reserved, so API bursts never starve delivery, and capped, so delivery never floods
             # receiving servers or the egress path.
             reserved_concurrency=worker_reserved_concurrency,
+            # In the VPC: the egress relays it hands messages to are internal.
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
         )
         self.worker.function.add_event_source(
             event_sources.SqsEventSource(

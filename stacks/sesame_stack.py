@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -15,9 +16,12 @@ from stacks.bundling import lambda_code
 from stacks.config import SesameConfig
 from stacks.customer_topics import grant_customer_topic_lookup, grant_customer_topic_publishing
 from stacks.data import Data
+from stacks.containers import tier_image
 from stacks.dkim_zone import DkimZone
+from stacks.egress import EgressTier
 from stacks.function import ARCHITECTURE, RUNTIME
 from stacks.keys import Keys
+from stacks.network import Network
 from stacks.sending import Sending
 from stacks.verification import VerificationScheduler
 
@@ -114,10 +118,46 @@ class SesameStack(cdk.Stack):
             else None
         )
 
+        self.network = Network(
+            self,
+            "Network",
+            cidr=config.vpc_cidr,
+            availability_zones=config.availability_zones,
+            max_azs=config.max_azs,
+            pools=config.ip_pools,
+            default_reverse_dns=config.mail_host_name,
+            log_key=self.keys.main,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+
         self.access_logs = AccessLogBucket(
             self, "AccessLogs", retention_days=config.log_retention_days, removal_policy=removal
         )
         self.alarms = AlarmTopic(self, "Alarms", email=config.alarm_email, removal_policy=removal)
+
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=self.network.vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+        )
+        self.egress = EgressTier(
+            self,
+            "Egress",
+            network=self.network,
+            cluster=self.cluster,
+            image=tier_image("egress"),
+            environment=self._tier_environment(),
+            first_port=config.egress_port,
+            min_tasks=config.egress_tasks,
+            max_tasks=config.egress_max_tasks,
+            cpu=config.task_cpu,
+            memory_mb=config.task_memory_mb,
+            log_key=self.keys.main,
+            log_retention=retention,
+            removal_policy=removal,
+        )
 
         code = lambda_code(runtime=RUNTIME, architecture=ARCHITECTURE)
         environment = self._runtime_environment()
@@ -140,6 +180,8 @@ class SesameStack(cdk.Stack):
             alarms=self.alarms,
             log_retention=retention,
             removal_policy=removal,
+            vpc=self.network.vpc,
+            vpc_subnets=self.network.app_subnets,
         )
         self.api = Api(
             self,
@@ -222,8 +264,15 @@ class SesameStack(cdk.Stack):
             "SESAME_RETRY_BASE": str(config.retry_base_seconds),
             "SESAME_MAX_DELIVERY_AGE": str(config.max_delivery_age_seconds),
         }
-        if config.relay:
-            environment["SESAME_RELAY"] = config.relay
+        # The egress tier's first pool, unless another relay is configured (a smarthost).
+        environment["SESAME_RELAY"] = config.relay or self.egress.default_relay
+        return environment
+
+    def _tier_environment(self) -> dict[str, str]:
+        """What every SMTP tier's tasks read through sesame.settings.Settings."""
+        environment = {"SESAME_DKIM_SIGNING_ZONE": ""}
+        if self.config.mail_host_name:
+            environment["SESAME_MAIL_HOST_NAME"] = self.config.mail_host_name
         return environment
 
     def _grant(self) -> None:

@@ -12,6 +12,7 @@ from sesame.adapters.mx_resolver import MxResolver
 from sesame.adapters.smtp_transport import DirectMxTransport, RelayTransport, SmtpOptions
 from sesame.adapters.sns_publishers import SnsEventPublisher, SnsNotificationPublisher
 from sesame.adapters.sqs_delivery_queue import SqsDeliveryQueue
+from sesame.adapters.verdict_wiring import OUTBOUND_SCAN_TIMEOUT, make_virus_scanner
 from sesame.domain.accounts import AccountService
 from sesame.domain.identities import IdentityService
 from sesame.domain.quotas import QuotaService
@@ -66,6 +67,7 @@ def make_sending_service(
         region=settings.region,
         mail_host_name=settings.mail_host_name,
         clock=clock,
+        content_scanner=make_virus_scanner(settings, timeout=OUTBOUND_SCAN_TIMEOUT),
     )
 
 

@@ -2,7 +2,9 @@
 
 Answers HTML for a person in a browser, never a traceback: 200 when the address is (or already
 was) verified, 410 when the link has expired, 400 when it is not a link Sesame made or its
-identity is gone, 503 when Sesame could not check it (the person may simply retry).
+identity is gone, 503 when Sesame could not check it (the person may simply retry). A link from
+a custom verification email redirects (302) instead to its template's SuccessRedirectionURL, or
+its FailureRedirectionURL when the address could not be verified.
 """
 
 from __future__ import annotations
@@ -90,4 +92,24 @@ def handle_verification_request(services: Services, request: HttpRequest) -> Htt
         # KMS or DynamoDB unreachable: not the visitor's fault, and worth a retry.
         log.exception("could not check an email verification link")
         return _page(503, "Try again later", "Sesame could not check this link just now. Try again later.")
-    return render(confirmation)
+    return _redirect(services, confirmation) or render(confirmation)
+
+
+def _redirect(services: Services, confirmation: EmailConfirmation) -> HttpResponse | None:
+    """A link from a custom verification email goes on to its template's success or failure
+    URL; None when it is not such a link or its template is gone."""
+    if confirmation.redirect_template is None or confirmation.account_id is None:
+        return None
+    verified = confirmation.outcome in (ConfirmationOutcome.CONFIRMED, ConfirmationOutcome.ALREADY_VERIFIED)
+    try:
+        url = services.custom_verification.redirect_for(
+            confirmation.account_id, confirmation.redirect_template, verified=verified
+        )
+    except Exception:
+        log.exception("could not read the redirection URLs of a custom verification email")
+        return None
+    if url is None:
+        return None
+    headers = {key: value for key, value in _HEADERS.items() if key != "content-type"}
+    headers["location"] = url
+    return HttpResponse(302, headers, b"")

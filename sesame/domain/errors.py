@@ -202,3 +202,92 @@ class Conflict(SesError):
     code = "ConflictException"
     v2_code = "ConflictException"
     status = 409
+
+
+# --- receiving (v1 only: SES v2 has no receipt rules) -------------------------------------------
+
+
+class RuleSetDoesNotExist(SesError):
+    code = "RuleSetDoesNotExist"
+
+
+class RuleDoesNotExist(SesError):
+    code = "RuleDoesNotExist"
+
+
+class CannotDelete(SesError):
+    """The active receipt rule set cannot be deleted."""
+
+    code = "CannotDelete"
+
+
+class InvalidS3Configuration(SesError):
+    code = "InvalidS3Configuration"
+
+
+class InvalidSnsTopic(SesError):
+    code = "InvalidSnsTopic"
+
+
+class InvalidLambdaFunction(SesError):
+    code = "InvalidLambdaFunction"
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+class TemplateDoesNotExist(SesError):
+    code = "TemplateDoesNotExist"
+    v2_code = "NotFoundException"
+
+
+class InvalidTemplate(SesError):
+    """The template's text is not a template Sesame can render (broken Handlebars syntax)."""
+
+    code = "InvalidTemplate"
+    v2_code = "BadRequestException"
+
+
+class InvalidRenderingParameter(SesError):
+    """TemplateData that is not a JSON object."""
+
+    code = "InvalidRenderingParameter"
+    v2_code = "BadRequestException"
+
+
+class MissingRenderingAttribute(SesError):
+    """The template prints an attribute the rendering data does not hold."""
+
+    code = "MissingRenderingAttribute"
+    v2_code = "BadRequestException"
+
+
+class CustomVerificationEmailTemplateAlreadyExists(SesError):
+    code = "CustomVerificationEmailTemplateAlreadyExists"
+    v2_code = "AlreadyExistsException"
+
+
+class CustomVerificationEmailTemplateDoesNotExist(SesError):
+    code = "CustomVerificationEmailTemplateDoesNotExist"
+    v2_code = "NotFoundException"
+
+
+class CustomVerificationEmailInvalidContent(SesError):
+    code = "CustomVerificationEmailInvalidContent"
+    v2_code = "BadRequestException"
+
+
+class FromEmailAddressNotVerified(SesError):
+    code = "FromEmailAddressNotVerified"
+    v2_code = "BadRequestException"
+
+
+class ProductionAccessNotGranted(SesError):
+    """Custom verification mail may only be sent by accounts outside the sandbox."""
+
+    code = "ProductionAccessNotGranted"
+    v2_code = "BadRequestException"
+
+
+class DailyQuotaExceeded(Throttling):
+    """The 24-hour quota (not the rate) refused the send; on the wire it is a Throttling error."""

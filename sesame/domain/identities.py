@@ -199,11 +199,22 @@ class IdentityService:
         self._insert(identity)
         return self._view(identity)
 
-    def verify_email(self, account_id: str, raw_address: str) -> Identity:
+    def verify_email(
+        self,
+        account_id: str,
+        raw_address: str,
+        *,
+        mailer: VerificationMailer | None = None,
+        redirect_template: str | None = None,
+    ) -> Identity:
         """v1 VerifyEmailIdentity / VerifyEmailAddress: add the address if new and mail a link.
 
         Asking again for an address that is not verified yet starts over with a new link (the
         "resend" SES offers); for a verified address it changes nothing and sends nothing.
+
+        SendCustomVerificationEmail gives its own ``mailer`` and the ``redirect_template`` the
+        link names (signed into it); its mail goes out for a verified address too, whose link
+        then confirms nothing new.
         """
         address = normalize_address(raw_address)
         for _ in range(_MAX_ATTEMPTS):
@@ -223,11 +234,13 @@ class IdentityService:
                     self._insert(identity)
                 except AlreadyExists:
                     continue  # created meanwhile: treat as existing
-                self._send_link(identity)
+                self._send_link(identity, mailer=mailer, redirect_template=redirect_template)
                 return identity
             if current.type is not IdentityType.EMAIL_ADDRESS:
                 raise InvalidParameterValue(f"Invalid email address<{raw_address}>.")
             if current.status is Status.SUCCESS:
+                if mailer is not None:
+                    self._send_link(current, mailer=mailer, redirect_template=redirect_template)
                 return current
             restarted = False
 
@@ -241,8 +254,8 @@ class IdentityService:
                     self._schedule(identity, now)
 
             updated = self._update(account_id, address, restart)
-            if restarted:
-                self._send_link(updated)
+            if restarted or mailer is not None:
+                self._send_link(updated, mailer=mailer, redirect_template=redirect_template)
             return updated
         raise ConcurrentModification(f"Identity {address} is being changed by another request.")
 
@@ -686,7 +699,9 @@ class IdentityService:
         try:
             claim = open_token(self._mac, token, self._clock())
         except LinkExpired as expired:
-            return EmailConfirmation(ConfirmationOutcome.EXPIRED, expired.address)
+            return EmailConfirmation(
+                ConfirmationOutcome.EXPIRED, expired.address, expired.account_id, expired.template
+            )
         except LinkInvalid:
             return EmailConfirmation(ConfirmationOutcome.INVALID)
         outcome = ConfirmationOutcome.CONFIRMED
@@ -707,8 +722,8 @@ class IdentityService:
         try:
             self._update(claim.account_id, claim.address, confirm)
         except NotFound:
-            return EmailConfirmation(ConfirmationOutcome.NOT_PENDING, claim.address)
-        return EmailConfirmation(outcome, claim.address)
+            outcome = ConfirmationOutcome.NOT_PENDING
+        return EmailConfirmation(outcome, claim.address, claim.account_id, claim.template)
 
     # --- records and keys ---------------------------------------------------------------------
 
@@ -1071,10 +1086,20 @@ class IdentityService:
         except Exception:
             log.exception("could not withdraw %d DKIM key record(s)", len(records))
 
-    def _send_link(self, identity: Identity) -> None:
+    def _send_link(
+        self,
+        identity: Identity,
+        *,
+        mailer: VerificationMailer | None = None,
+        redirect_template: str | None = None,
+    ) -> None:
         expires = identity.pending_since + EMAIL_DEADLINE
-        token = issue_token(self._mac, identity.account_id, identity.name, expires)
-        self._mailer.send_verification(
+        if identity.status is Status.SUCCESS:
+            expires = self._clock() + EMAIL_DEADLINE  # a fresh link to a page that says so
+        token = issue_token(
+            self._mac, identity.account_id, identity.name, expires, template=redirect_template
+        )
+        (mailer or self._mailer).send_verification(
             identity.account_id, identity.name, link_for(self._settings.public_base_url, token)
         )
 

@@ -222,6 +222,10 @@ class ConfirmationOutcome(StrEnum):
 class EmailConfirmation:
     outcome: ConfirmationOutcome
     address: str | None = None
+    # From a genuine link only: the account, and the custom verification template whose
+    # redirection URLs the page sends the visitor to (None: Sesame's own page).
+    account_id: str | None = None
+    redirect_template: str | None = None
 
 
 @dataclass(frozen=True)

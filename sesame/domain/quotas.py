@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from sesame.domain.accounts import Account
-from sesame.domain.errors import Throttling
+from sesame.domain.errors import DailyQuotaExceeded, Throttling
 
 RATE_EXCEEDED = "Maximum sending rate exceeded."
 DAILY_QUOTA_EXCEEDED = "Daily message quota exceeded."
@@ -176,7 +176,7 @@ class QuotaService:
             usage = self._store.load(account_id)
             refusal = plan.refusal(usage)
             if refusal is not None:
-                raise Throttling(refusal)
+                raise DailyQuotaExceeded(refusal) if refusal == DAILY_QUOTA_EXCEEDED else Throttling(refusal)
             if len(_expired(usage, now)) > MAX_DROPS_PER_WRITE:
                 # More expired buckets than one write drops (an account back after a quiet
                 # day): clear some first, so that the reservation's quota check is exact.
@@ -199,7 +199,7 @@ def _plan(account: Account, rate_units: int, daily_units: int, now: float) -> _P
         raise Throttling(RATE_EXCEEDED)
     daily_limit = None if account.max_24_hour_send < 0 else math.floor(account.max_24_hour_send)
     if daily_limit is not None and daily_units > daily_limit:
-        raise Throttling(DAILY_QUOTA_EXCEEDED)
+        raise DailyQuotaExceeded(DAILY_QUOTA_EXCEEDED)
     windows_needed = math.ceil(rate_units / window.capacity)
     if windows_needed > MAX_RATE_WINDOWS:
         raise Throttling(RATE_EXCEEDED)

@@ -1,7 +1,8 @@
 """Signed tokens for the "confirm this address" link.
 
 A token is ``<payload>.<mac>``, both base64url without padding: the payload is compact JSON of
-(account, address, expiry), the MAC comes from the MacSigner port (a KMS HMAC key, so no
+(account, address, expiry, and for a custom verification email the template whose redirection
+URLs apply), the MAC comes from the MacSigner port (a KMS HMAC key, so no
 service holds the key material). Nothing is stored per link: a token proves on its own who
 asked for which address and until when.
 """
@@ -33,10 +34,11 @@ class LinkInvalid(Exception):
 class LinkExpired(Exception):
     """The token is genuine but past its expiry."""
 
-    def __init__(self, account_id: str, address: str) -> None:
+    def __init__(self, account_id: str, address: str, template: str | None = None) -> None:
         super().__init__(f"verification link for {address} has expired")
         self.account_id = account_id
         self.address = address
+        self.template = template
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class LinkClaim:
     account_id: str
     address: str
     expires_at: float
+    template: str | None = None  # the custom verification template that sent the link
 
 
 def _b64(data: bytes) -> str:
@@ -54,10 +57,13 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def issue_token(mac: MacSigner, account_id: str, address: str, expires_at: float) -> str:
-    payload = json.dumps(
-        {"a": account_id, "e": address, "x": int(expires_at)}, separators=(",", ":"), sort_keys=True
-    ).encode("utf-8")
+def issue_token(
+    mac: MacSigner, account_id: str, address: str, expires_at: float, *, template: str | None = None
+) -> str:
+    fields: dict[str, object] = {"a": account_id, "e": address, "x": int(expires_at)}
+    if template is not None:
+        fields["t"] = template
+    payload = json.dumps(fields, separators=(",", ":"), sort_keys=True).encode("utf-8")
     encoded = _b64(payload)
     signature = mac.sign(_PURPOSE + encoded.encode("ascii"))
     return f"{encoded}.{_b64(signature)}"
@@ -85,9 +91,11 @@ def open_token(mac: MacSigner, token: str, now: float) -> LinkClaim:
         raise LinkInvalid("signature mismatch")
     try:
         fields = json.loads(_unb64(encoded))
-        claim = LinkClaim(str(fields["a"]), str(fields["e"]), float(fields["x"]))
-    except (binascii.Error, ValueError, KeyError, TypeError):
+        template = fields.get("t")
+        template = None if template is None else str(template)
+        claim = LinkClaim(str(fields["a"]), str(fields["e"]), float(fields["x"]), template)
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
         raise LinkInvalid("malformed payload") from None
     if now >= claim.expires_at:
-        raise LinkExpired(claim.account_id, claim.address)
+        raise LinkExpired(claim.account_id, claim.address, claim.template)
     return claim

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 
@@ -27,6 +28,10 @@ class LocalOptions(BaseModel):
     max_24_hour_send: float | None = Field(default=None, gt=0)
     check_interval: float = Field(default=5.0, gt=0)
     retry_base: float = Field(default=5.0, gt=0)
+    # Lambda receipt actions: function ARN -> "package.module:function" or an http(s) endpoint.
+    lambda_functions: dict[str, str] = Field(default_factory=dict)
+    # The MX's built-in block list (CIDRs); None: the default list.
+    receiving_block_list: tuple[str, ...] | None = None
     access_key_id: str = DEFAULT_ACCESS_KEY_ID
     secret_access_key: str = Field(default=DEFAULT_SECRET_ACCESS_KEY, repr=False)
     keys_from_environment: bool = False
@@ -40,6 +45,30 @@ class LocalOptions(BaseModel):
     @classmethod
     def _host_port_shape(cls, value: str | None) -> str | None:
         return check_host_port(value)
+
+    @field_validator("lambda_functions", mode="before")
+    @classmethod
+    def _function_pairs(cls, value: object) -> object:
+        """``--lambda-function ARN=TARGET`` flags, as given, into ARN -> target."""
+        if not isinstance(value, list):
+            return value
+        functions: dict[str, str] = {}
+        for pair in value:
+            arn, sep, target = str(pair).partition("=")
+            if not sep or not arn.startswith("arn:") or not target:
+                raise ValueError(f"expected ARN=module:function or ARN=http(s)://..., got {pair!r}")
+            functions[arn] = target
+        return functions
+
+    @field_validator("receiving_block_list", mode="before")
+    @classmethod
+    def _cidr_list(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        cidrs = tuple(c.strip() for c in value.split(",") if c.strip())
+        for cidr in cidrs:
+            ipaddress.ip_network(cidr, strict=False)  # ValueError names the bad one
+        return cidrs
 
     @classmethod
     def with_environment(

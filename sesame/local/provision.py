@@ -29,6 +29,10 @@ def _table_specs(settings: Settings) -> list[tuple[str, list[tuple[str, str, str
         (tables.suppression, [("account_id", "S", "HASH"), ("address", "S", "RANGE")], {}),
         (tables.statistics, [("account_id", "S", "HASH"), ("bucket", "S", "RANGE")], {}),
         (tables.deliveries, [("message_id", "S", "HASH"), ("recipient", "S", "RANGE")], {}),
+        # Receiving: rule sets, rules, filters and the MX's registry; per-message progress.
+        (tables.receipt_rules, [("account_id", "S", "HASH"), ("entry", "S", "RANGE")], {}),
+        (tables.receipts, [("message_id", "S", "HASH"), ("account_id", "S", "RANGE")], {}),
+        (tables.templates, [("account_id", "S", "HASH"), ("item", "S", "RANGE")], {}),
     ]
 
 
@@ -74,6 +78,7 @@ def provision(aws: AwsClients, settings: Settings) -> Settings:
     updates: dict[str, Any] = {"kms_key_id": key_id, "link_mac_key_id": mac_key}
 
     updates.update(_provision_sending(aws, settings))
+    updates.update(_provision_receiving(aws, settings))
 
     if settings.dkim_signing_zone:
         zone = aws.route53.create_hosted_zone(
@@ -102,3 +107,24 @@ def _provision_sending(aws: AwsClients, settings: Settings) -> dict[str, Any]:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
     topic = aws.client("sns").create_topic(Name="sesame-events")["TopicArn"]
     return {"delivery_queue_url": queue_url, "spool_bucket": bucket, "events_topic_arn": topic}
+
+
+def _provision_receiving(aws: AwsClients, settings: Settings) -> dict[str, Any]:
+    """The inbound bucket (raw messages, stored before the MX answers 250) and the receipt
+    queue with its dead-letter queue."""
+    sqs = aws.client("sqs")
+    dlq_url = sqs.create_queue(QueueName="sesame-receiving-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "10"})
+    queue_url = sqs.create_queue(
+        QueueName="sesame-receiving", Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "120"}
+    )["QueueUrl"]
+    bucket = settings.inbound_bucket or f"sesame-inbound-{settings.region}"
+    s3 = aws.client("s3")
+    if settings.region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
+    return {"receiving_queue_url": queue_url, "inbound_bucket": bucket}

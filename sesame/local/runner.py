@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sesame.adapters.aws import AwsClients
 from sesame.api.app import ApiApp
@@ -16,9 +16,13 @@ from sesame.local.http_server import ApiServer
 from sesame.local.options import LocalOptions
 from sesame.local.provision import provision
 from sesame.local.queue_poller import QueuePoller
+from sesame.local.receiving import LocalReceiving, start_receiving
 from sesame.local.scheduler import Periodic
 from sesame.services import Services, build_delivery, build_services
-from sesame.settings import Settings
+from sesame.settings import DEFAULT_RECEIVING_BLOCK_LIST, Settings
+from sesame.smtp.server import SubmissionServer, build_submission_server
+from sesame.smtp.settings import SmtpSettings
+from sesame.smtp.tls import local_context
 from sesame.workers.delivery import handle_sqs_batch
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,9 @@ log = logging.getLogger(__name__)
 class Endpoints:
     api_url: str
     aws_url: str
+    submission: str = ""  # HOST:PORT, STARTTLS
+    smtps: str = ""  # HOST:PORT, implicit TLS
+    mx: str = ""  # HOST:PORT, the inbound MX
 
 
 def _url_host(host: str) -> str:
@@ -45,6 +52,8 @@ class LocalSesame:
         self._mock: object | None = None
         self._moto_server: object | None = None
         self._api: ApiServer | None = None
+        self._submission: SubmissionServer | None = None
+        self._receiving: LocalReceiving | None = None
         self._jobs: list[Periodic] = []
         self._pollers: list[QueuePoller] = []
         self.services: Services | None = None
@@ -79,6 +88,13 @@ class LocalSesame:
             mail_from_mx_host=f"feedback-smtp.{opts.region}.sesame.test",
             relay=opts.relay,
             retry_base=opts.retry_base,
+            receiving_retry_base=opts.retry_base,
+            lambda_functions=dict(opts.lambda_functions),
+            receiving_block_list=(
+                DEFAULT_RECEIVING_BLOCK_LIST
+                if opts.receiving_block_list is None
+                else opts.receiving_block_list
+            ),
             mail_host_name="sesame.localhost",
             log_verification_links=True,
             bootstrap_access_key_id=opts.access_key_id,
@@ -110,6 +126,22 @@ class LocalSesame:
         )
         poller.start()
         self._pollers.append(poller)
+        tls, _ = local_context(opts.host, settings.mail_host_name)
+        submission = build_submission_server(
+            services,
+            SmtpSettings(host=opts.host, submission_port=opts.submission_port, smtps_port=opts.smtps_port),
+            tls,
+        )
+        self._submission = submission
+        submission.start()
+        endpoints = replace(
+            endpoints,
+            submission=f"{host}:{submission.submission_port}",
+            smtps=f"{host}:{submission.smtps_port}",
+        )
+        receiving = start_receiving(settings, aws, services, host=opts.host, port=opts.mx_port)
+        self._receiving = receiving
+        endpoints = replace(endpoints, mx=f"{host}:{receiving.mx.port}")
         self.endpoints = endpoints
         return endpoints
 
@@ -118,6 +150,7 @@ class LocalSesame:
         settings = self.services.settings
         return (
             f"sesame ready api={self.endpoints.api_url} aws={self.endpoints.aws_url} "
+            f"submission={self.endpoints.submission} smtps={self.endpoints.smtps} mx={self.endpoints.mx} "
             f"region={settings.region} account={settings.bootstrap_account_id} "
             f"access_key_id={self.options.access_key_id}"
         )
@@ -127,6 +160,10 @@ class LocalSesame:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        if self._receiving is not None:
+            self._receiving.stop()
+        if self._submission is not None:
+            self._submission.stop()
         if self._api is not None:
             self._api.stop()
         for poller in self._pollers:

@@ -1,4 +1,4 @@
-"""SES v2 (REST-JSON) SendEmail with Simple or Raw content."""
+"""SES v2 (REST-JSON) SendEmail with Simple, Raw or Template content."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sesame.api.operations.sending_args import sender, simple_content, tags, with_destination
+from sesame.api.operations.template_args import destination, headers_and_attachments, template_choice
 from sesame.api.registry import Output, Params, operation
 from sesame.domain.errors import InvalidParameterValue
 from sesame.domain.sending.mime import MAX_V2_MESSAGE_BYTES
 from sesame.domain.sending.model import ApiSource
 from sesame.domain.sending.service import SendRequest
+from sesame.domain.templated_sending import TemplatedSend, single_outcome
 
 if TYPE_CHECKING:
     from sesame.api.context import RequestContext
@@ -37,7 +39,21 @@ def send_email(services: Services, ctx: RequestContext, params: Params) -> Outpu
     elif "Raw" in content:
         request = replace(request, raw=content["Raw"]["Data"])
     elif "Template" in content:
-        raise InvalidParameterValue("Template content is not supported by this deployment yet.")
+        return {"MessageId": _send_templated(services, request, params, content["Template"])}
     else:
         raise InvalidParameterValue("Exactly one of Simple, Raw or Template content must be given.")
     return {"MessageId": services.sending.send(request)}
+
+
+def _send_templated(services: Services, request: SendRequest, params: Params, template: Params) -> str:
+    headers, attachments = headers_and_attachments(template)
+    outcomes = services.templated_sending.send(
+        TemplatedSend(
+            request=request,
+            template=template_choice(template),
+            destinations=[destination(params.get("Destination"), template_data=template.get("TemplateData"))],
+            headers=headers,
+            attachments=attachments,
+        )
+    )
+    return single_outcome(outcomes)

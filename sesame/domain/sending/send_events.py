@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sesame.domain.sending.event_ports import EventPublisher
-from sesame.domain.sending.events import MessageHeaders, send_event
+from sesame.domain.sending.events import MessageHeaders, reject_event, send_event
 from sesame.domain.sending.mime import headers_for_events
 from sesame.domain.sending.model import QueuedMessage
 
@@ -21,3 +21,7 @@ class PublishedSendEvents:
     def sent(self, message: QueuedMessage) -> None:
         headers = message_headers(message.raw, message.message_id) if message.raw is not None else None
         self._publisher.publish(send_event(message, region=self._region, headers=headers))
+
+    def rejected(self, message: QueuedMessage) -> None:
+        headers = message_headers(message.raw, message.message_id) if message.raw is not None else None
+        self._publisher.publish(reject_event(message, region=self._region, headers=headers))

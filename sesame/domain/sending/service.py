@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from sesame.domain.accounts import Account, AccountService
@@ -21,11 +21,12 @@ from sesame.domain.errors import (
     ConfigurationSetDoesNotExist,
     InvalidParameterValue,
     MessageRejected,
+    SesError,
 )
 from sesame.domain.identities import IdentityService
 from sesame.domain.sending.addresses import parse_address
 from sesame.domain.sending.composition import ComposedMessage, compose_raw, compose_simple
-from sesame.domain.sending.content import SimpleContent
+from sesame.domain.sending.content import SimpleContent, TextPart
 from sesame.domain.sending.message_ids import new_message_id
 from sesame.domain.sending.mime import MAX_V2_MESSAGE_BYTES, check_message_size
 from sesame.domain.sending.model import ApiSource, QueuedMessage
@@ -242,3 +243,110 @@ class SendingService:
             "Email address is not verified. The following identities failed the check in region "
             f"{self._region.upper()}: {', '.join(addresses)}"
         )
+
+    # --- personalized sending: one message per destination ----------------------------------------
+
+    def send_each(self, sends: Sequence[PersonalizedSend]) -> list[SendOutcome]:
+        """Send each request as a message of its own, with its own checks, quota units and
+        MessageId; one that is refused does not stop the others.
+
+        Each content is made by the item's ``content`` callable just before its message is sent.
+        Content that cannot be made (ContentUnavailable: a template that does not render) makes
+        a message that is accepted -- checked and given a MessageId, as SES accepts a templated
+        send before rendering it -- but never queued; its outcome carries the unsent message.
+        """
+        outcomes: list[SendOutcome] = []
+        for item in sends:
+            try:
+                outcomes.append(self._send_one(item))
+            except SesError as error:
+                outcomes.append(SendOutcome(error=error))
+            except Exception as error:
+                # One destination's trouble (a queue or table that did not answer) must not
+                # turn the destinations already queued into a failed call the client repeats.
+                log.exception("a personalized send failed")
+                outcomes.append(SendOutcome(error=error))
+        return outcomes
+
+    def _send_one(self, item: PersonalizedSend) -> SendOutcome:
+        try:
+            content = item.content()
+        except ContentUnavailable as failure:
+            return self._accept_unsendable(item.request, failure.message)
+        return SendOutcome(message_id=self.send(replace(item.request, simple=content)))
+
+    def _accept_unsendable(self, request: SendRequest, reason: str) -> SendOutcome:
+        """``send``'s checks on a message whose content could not be made; nothing is queued
+        and no quota is spent, as nothing will be sent."""
+        sender = request.sender
+        account = self._accounts.get_account(sender.account_id)
+        if not account.may_send:
+            raise AccountSendingPaused("Sending is paused for this account.")
+        now = self._clock()
+        message_id = new_message_id(now)
+        composed = self._compose(replace(request, simple=SimpleContent(TextPart(""))), message_id, now)
+        recipients = composed.recipients
+        if not recipients:
+            raise MessageRejected("Missing required header: there are no recipients.")
+        if len(recipients) > MAX_RECIPIENTS:
+            raise MessageRejected(f"Recipient count exceeds {MAX_RECIPIENTS}.")
+        configuration_set = request.configuration_set
+        if configuration_set and not self._configuration_sets.exists(account.account_id, configuration_set):
+            raise ConfigurationSetDoesNotExist(f"Configuration set <{configuration_set}> does not exist.")
+        found = self._identities.sending_identity(account.account_id, composed.source)
+        if found is None:
+            raise self._not_verified([composed.source])
+        if account.sandbox:
+            unverified = [
+                r
+                for r in recipients
+                if simulator_scenario(r) is None
+                and self._identities.verified_identity_for(account.account_id, r) is None
+            ]
+            if unverified:
+                raise self._not_verified(unverified)
+        message = QueuedMessage(
+            message_id=message_id,
+            account_id=account.account_id,
+            source=composed.source,
+            mail_from="",
+            destinations=tuple(recipients),
+            sending_identity=found[0].name,
+            created_at=now,
+            configuration_set=configuration_set,
+            tags=dict(request.tags),
+            source_arn=request.source_arn,
+            from_arn=request.from_arn,
+            caller_identity=sender.caller_identity,
+            source_ip=sender.source_ip,
+            api=sender.api,
+        )
+        return SendOutcome(message_id=message_id, unsent=message, content_failure=reason)
+
+
+class ContentUnavailable(Exception):
+    """A personalized message's content could not be made (its template did not render)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PersonalizedSend:
+    """One destination's message: everything but the content, and how to make the content."""
+
+    request: SendRequest
+    content: Callable[[], SimpleContent]
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What became of one personalized send: a MessageId, or the error that refused it (an
+    SesError, or another exception for a failure on Sesame's side). An accepted message whose
+    content could not be made has its MessageId, ``unsent`` and ``content_failure``."""
+
+    message_id: str | None = None
+    error: Exception | None = None
+    unsent: QueuedMessage | None = None
+    content_failure: str | None = None

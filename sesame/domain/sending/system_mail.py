@@ -66,8 +66,14 @@ class SystemMail:
         self._enqueue(account_id, message_id, now, mail.as_bytes(), to=address, mail_from="")
 
     def send_feedback(self, account_id: str, to_address: str, dsn_bytes: bytes) -> None:
+        self.send_report(account_id, to_address, dsn_bytes)
+
+    def send_report(self, account_id: str, to_address: str, report: bytes) -> str:
+        """Queue a report for ``to_address`` from the null reverse path; its message id."""
         now = self._clock()
-        self._enqueue(account_id, new_message_id(now), now, dsn_bytes, to=to_address, mail_from="")
+        message_id = new_message_id(now)
+        self._enqueue(account_id, message_id, now, report, to=to_address, mail_from="")
+        return message_id
 
     def _enqueue(
         self, account_id: str, message_id: str, now: float, raw: bytes, *, to: str, mail_from: str

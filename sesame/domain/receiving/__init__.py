@@ -1,0 +1,1 @@
+"""Receiving mail: receipt rules, the verdicts on each message, and the actions."""

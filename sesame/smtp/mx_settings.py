@@ -1,0 +1,74 @@
+"""The MX container's own settings (SESAME_MX_*), next to the runtime's ``Settings``.
+
+Without a certificate the MX makes a self-signed one at start: servers that deliver to an MX
+encrypt opportunistically and do not check its certificate, so STARTTLS is offered either way.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sesame.smtp.mx import MxLimits
+from sesame.smtp.tls import local_context, server_context, server_context_from_pem
+
+
+class MxSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "0.0.0.0"  # noqa: S104 (a container listens on its own interface)
+    port: int = Field(default=25, ge=0, le=65535)
+    # The name in the greeting, the EHLO reply and Received fields; None: Settings.mail_host_name.
+    host_name: str | None = None
+    tls_certificate: str | None = Field(default=None, repr=False)
+    tls_private_key: str | None = Field(default=None, repr=False)
+    tls_certificate_file: str | None = None
+    tls_private_key_file: str | None = None
+    max_connections: int = Field(default=1000, ge=1)
+    max_connections_per_address: int = Field(default=20, ge=1)
+    idle_timeout: float = Field(default=300.0, gt=0)
+    threads: int = Field(default=32, ge=1)
+
+    @model_validator(mode="after")
+    def _certificate_and_key_together(self) -> MxSettings:
+        if (self.tls_certificate is None) != (self.tls_private_key is None) or (
+            self.tls_certificate_file is None
+        ) != (self.tls_private_key_file is None):
+            raise ValueError("give the TLS certificate and its private key together")
+        return self
+
+    def limits(self) -> MxLimits:
+        return MxLimits(
+            max_connections=self.max_connections,
+            max_connections_per_address=self.max_connections_per_address,
+            idle_timeout=self.idle_timeout,
+        )
+
+    def tls_context(self, host_name: str) -> ssl.SSLContext:
+        if self.tls_certificate is not None and self.tls_private_key is not None:
+            return server_context_from_pem(self.tls_certificate.encode(), self.tls_private_key.encode())
+        if self.tls_certificate_file is not None and self.tls_private_key_file is not None:
+            return server_context(self.tls_certificate_file, self.tls_private_key_file)
+        context, _ = local_context(self.host, host_name)
+        return context
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> MxSettings:
+        env = os.environ if environ is None else environ
+        names = {
+            "SESAME_MX_HOST": "host",
+            "SESAME_MX_PORT": "port",
+            "SESAME_MX_HOST_NAME": "host_name",
+            "SESAME_MX_TLS_CERTIFICATE": "tls_certificate",
+            "SESAME_MX_TLS_PRIVATE_KEY": "tls_private_key",
+            "SESAME_MX_TLS_CERTIFICATE_FILE": "tls_certificate_file",
+            "SESAME_MX_TLS_PRIVATE_KEY_FILE": "tls_private_key_file",
+            "SESAME_MX_MAX_CONNECTIONS": "max_connections",
+            "SESAME_MX_MAX_CONNECTIONS_PER_ADDRESS": "max_connections_per_address",
+            "SESAME_MX_IDLE_TIMEOUT": "idle_timeout",
+            "SESAME_MX_THREADS": "threads",
+        }
+        return cls.model_validate({field: env[var] for var, field in names.items() if env.get(var)})

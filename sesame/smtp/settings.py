@@ -1,0 +1,80 @@
+"""The submission server's own settings, next to the runtime's ``sesame.settings.Settings``.
+
+In AWS the task's environment sets them (SESAME_SMTP_*); local mode builds them from its flags.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class SmtpSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Address both listeners bind, and their ports: STARTTLS (SES's 25/587/2587) and implicit
+    # TLS (SES's 465/2465). Port 0 picks a free port.
+    host: str = "0.0.0.0"  # noqa: S104 (a container listens on its own interface)
+    submission_port: int = Field(default=2587, ge=0, le=65535)
+    smtps_port: int = Field(default=2465, ge=0, le=65535)
+    # The name in the greeting and EHLO reply; None: Settings.mail_host_name.
+    host_name: str | None = None
+    # The server certificate (chain) and its private key: PEM text, or PEM files.
+    tls_certificate: str | None = Field(default=None, repr=False)
+    tls_private_key: str | None = Field(default=None, repr=False)
+    tls_certificate_file: str | None = None
+    tls_private_key_file: str | None = None
+    # Concurrent connections, in all and from one client address; more get 421.
+    max_connections: int = Field(default=1000, ge=1)
+    max_connections_per_address: int = Field(default=20, ge=1)
+    # Seconds without a byte from the client before the session is closed (451 first).
+    idle_timeout: float = Field(default=60.0, gt=0)
+    # Seconds one command may take, a message's transfer after DATA included.
+    command_timeout: float = Field(default=600.0, gt=0)
+    # A failed login is answered after this many seconds, doubling per failure from the same
+    # address, up to the ceiling.
+    auth_failure_delay: float = Field(default=0.5, ge=0)
+    auth_failure_max_delay: float = Field(default=30.0, ge=0)
+    # Threads that run sends and credential checks (blocking AWS calls) off the event loop.
+    send_workers: int = Field(default=16, ge=1)
+    # On SIGTERM: seconds to let sessions in flight finish before they are closed.
+    shutdown_grace: float = Field(default=20.0, ge=0)
+
+    @model_validator(mode="after")
+    def _certificate_and_key_together(self) -> SmtpSettings:
+        pem = (self.tls_certificate is None, self.tls_private_key is None)
+        files = (self.tls_certificate_file is None, self.tls_private_key_file is None)
+        if pem[0] != pem[1] or files[0] != files[1]:
+            raise ValueError("give the TLS certificate and its private key together")
+        if self.tls_certificate is not None and self.tls_certificate_file is not None:
+            raise ValueError("give the TLS certificate as PEM text or as files, not both")
+        return self
+
+    @property
+    def has_certificate(self) -> bool:
+        return self.tls_certificate is not None or self.tls_certificate_file is not None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
+        env = os.environ if environ is None else environ
+        names = {
+            "SESAME_SMTP_HOST": "host",
+            "SESAME_SMTP_SUBMISSION_PORT": "submission_port",
+            "SESAME_SMTP_SMTPS_PORT": "smtps_port",
+            "SESAME_SMTP_HOST_NAME": "host_name",
+            "SESAME_SMTP_TLS_CERTIFICATE": "tls_certificate",
+            "SESAME_SMTP_TLS_PRIVATE_KEY": "tls_private_key",
+            "SESAME_SMTP_TLS_CERTIFICATE_FILE": "tls_certificate_file",
+            "SESAME_SMTP_TLS_PRIVATE_KEY_FILE": "tls_private_key_file",
+            "SESAME_SMTP_MAX_CONNECTIONS": "max_connections",
+            "SESAME_SMTP_MAX_CONNECTIONS_PER_ADDRESS": "max_connections_per_address",
+            "SESAME_SMTP_IDLE_TIMEOUT": "idle_timeout",
+            "SESAME_SMTP_COMMAND_TIMEOUT": "command_timeout",
+            "SESAME_SMTP_AUTH_FAILURE_DELAY": "auth_failure_delay",
+            "SESAME_SMTP_AUTH_FAILURE_MAX_DELAY": "auth_failure_max_delay",
+            "SESAME_SMTP_SEND_WORKERS": "send_workers",
+            "SESAME_SMTP_SHUTDOWN_GRACE": "shutdown_grace",
+        }
+        return cls.model_validate({field: env[var] for var, field in names.items() if env.get(var)})

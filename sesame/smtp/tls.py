@@ -1,0 +1,91 @@
+"""The submission server's TLS: TLS 1.2 and later only, with the certificate from settings, or
+one made at start (local mode)."""
+
+from __future__ import annotations
+
+import ipaddress
+import ssl
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from sesame.smtp.settings import SmtpSettings
+
+_UNSPECIFIED = {"", "0.0.0.0", "::"}  # noqa: S104 (names of "every interface", not binds)
+
+
+def server_context(certificate_file: str, private_key_file: str) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
+    context.load_cert_chain(certificate_file, private_key_file)
+    return context
+
+
+def server_context_from_pem(certificate: bytes, private_key: bytes) -> ssl.SSLContext:
+    # The ssl module loads certificates from files only; the files live only as long as loading.
+    with tempfile.TemporaryDirectory(prefix="sesame-tls-") as directory:
+        cert_path, key_path = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+        cert_path.write_bytes(certificate)
+        key_path.touch(mode=0o600)
+        key_path.write_bytes(private_key)
+        return server_context(str(cert_path), str(key_path))
+
+
+def context_from_settings(smtp: SmtpSettings) -> ssl.SSLContext:
+    if smtp.tls_certificate is not None and smtp.tls_private_key is not None:
+        return server_context_from_pem(smtp.tls_certificate.encode(), smtp.tls_private_key.encode())
+    if smtp.tls_certificate_file is not None and smtp.tls_private_key_file is not None:
+        return server_context(smtp.tls_certificate_file, smtp.tls_private_key_file)
+    raise ValueError(
+        "the submission server needs a TLS certificate: set SESAME_SMTP_TLS_CERTIFICATE and "
+        "SESAME_SMTP_TLS_PRIVATE_KEY (PEM), or their _FILE variants"
+    )
+
+
+def self_signed_certificate(
+    names: tuple[str, ...], addresses: tuple[str, ...] = (), days: int = 365
+) -> tuple[bytes, bytes]:
+    """(certificate PEM, private key PEM) for ``names`` and IP ``addresses``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    now = datetime.now(UTC)
+    alternatives: list[x509.GeneralName] = [x509.DNSName(name) for name in names]
+    alternatives += [x509.IPAddress(ipaddress.ip_address(address)) for address in addresses]
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName(alternatives), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def local_context(host: str, host_name: str) -> tuple[ssl.SSLContext, bytes]:
+    """Local mode's context, with a certificate made now for the loopback names and ``host``;
+    also the certificate's PEM, which a client may trust as its CA file."""
+    addresses = ["127.0.0.1", "::1"]
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        names = (host_name, "localhost", host) if host not in _UNSPECIFIED else (host_name, "localhost")
+    else:
+        names = (host_name, "localhost")
+        if host not in _UNSPECIFIED and host not in addresses:
+            addresses.append(host)
+    certificate, key = self_signed_certificate(names, tuple(addresses))
+    return server_context_from_pem(certificate, key), certificate
