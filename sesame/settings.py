@@ -194,6 +194,9 @@ class Settings(BaseModel):
             "SESAME_RECEIVING_RETRY_BASE": "receiving_retry_base",
             "SESAME_RECEIVING_MAX_AGE": "receiving_max_age",
             "SESAME_METRICS_NAMESPACE": "metrics_namespace",
+            "SESAME_DEFAULT_SANDBOX": "default_sandbox",
+            "SESAME_SANDBOX_MAX_SEND_RATE": "sandbox_max_send_rate",
+            "SESAME_SANDBOX_MAX_24_HOUR_SEND": "sandbox_max_24_hour_send",
         }
         for var, field in simple.items():
             if env.get(var):

@@ -435,6 +435,11 @@ class SesameConfig(BaseModel):
 
     @model_validator(mode="after")
     def _network_and_tiers(self) -> SesameConfig:
+        if self.account and self.region and not self.availability_zones:
+            raise ValueError(
+                "account and region pin the stack to an environment: name its availability_zones "
+                'too (like ["eu-west-1a", "eu-west-1b"]), so that synth looks nothing up in AWS'
+            )
         if self.availability_zones and not self.region:
             raise ValueError("availability_zones needs region: zones belong to one region")
         if (

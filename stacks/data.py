@@ -79,6 +79,11 @@ class Data(Construct):
         self.suppression = table("Suppression", "account_id", "address")
         self.statistics = table("Statistics", "account_id", "bucket", expiring=True)
         self.deliveries = table("Deliveries", "message_id", "recipient", expiring=True)
+        # Receiving: rule sets, rules and IP filters, and each received message's progress.
+        # Templates: email and custom verification email templates, per account.
+        self.receipt_rules = table("ReceiptRules", "account_id", "entry")
+        self.receipts = table("Receipts", "message_id", "account_id", expiring=True)
+        self.templates = table("Templates", "account_id", "item")
 
     @property
     def tables(self) -> dict[str, dynamodb.Table]:
@@ -91,6 +96,9 @@ class Data(Construct):
             "suppression": self.suppression,
             "statistics": self.statistics,
             "deliveries": self.deliveries,
+            "receipt_rules": self.receipt_rules,
+            "receipts": self.receipts,
+            "templates": self.templates,
         }
 
     def grant_read_write(self, grantee: iam.IGrantable, *tables: dynamodb.Table) -> None:

@@ -56,7 +56,7 @@ class EgressTier(Construct):
             cross_zone_enabled=True,
         )
         _acknowledge_tcp_access_logs(self.load_balancer)
-        clients = ec2.Peer.ipv4(vpc.vpc_cidr_block)
+        clients = ec2.Peer.ipv4(network.cidr)
         self.relays: dict[str, str] = {}
         self.services: dict[str, SmtpService] = {}
         for index, pool in enumerate(network.pools):
@@ -71,7 +71,7 @@ class EgressTier(Construct):
                     **environment,
                     "SESAME_EGRESS_PORT": str(RELAY_CONTAINER_PORT),
                     # Behind the NLB the relay sees the load balancer's addresses: both in the VPC.
-                    "SESAME_EGRESS_ALLOWED_NETWORKS": vpc.vpc_cidr_block,
+                    "SESAME_EGRESS_ALLOWED_NETWORKS": network.cidr,
                 },
                 subnets=network.pool_subnets(pool),
                 load_balancer=self.load_balancer,

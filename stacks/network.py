@@ -66,6 +66,8 @@ class Network(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.pools = tuple(pools)
+        # The range as written, not the VPC's token: rules and checks can read it at synth.
+        self.cidr = cidr
         subnets = [
             ec2.SubnetConfiguration(
                 name=PUBLIC_SUBNETS, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=PUBLIC_CIDR_MASK

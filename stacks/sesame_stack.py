@@ -14,9 +14,9 @@ from stacks.alarms import AlarmTopic
 from stacks.api import Api
 from stacks.bundling import lambda_code
 from stacks.config import SesameConfig
+from stacks.containers import tier_image
 from stacks.customer_topics import grant_customer_topic_lookup, grant_customer_topic_publishing
 from stacks.data import Data
-from stacks.containers import tier_image
 from stacks.dkim_zone import DkimZone
 from stacks.egress import EgressTier
 from stacks.function import ARCHITECTURE, RUNTIME
@@ -228,6 +228,9 @@ class SesameStack(cdk.Stack):
             "SESAME_TABLE_ACCOUNTS": data.accounts.table_name,
             "SESAME_TABLE_ACCESS_KEYS": data.access_keys.table_name,
             "SESAME_TABLE_IDENTITIES": data.identities.table_name,
+            "SESAME_TABLE_TEMPLATES": data.templates.table_name,
+            "SESAME_TABLE_RECEIPT_RULES": data.receipt_rules.table_name,
+            "SESAME_TABLE_RECEIPTS": data.receipts.table_name,
             # ARNs rather than aliases: an alias can be repointed, and grants name key ARNs.
             "SESAME_KMS_KEY_ID": keys.main.key_arn,
             "SESAME_LINK_MAC_KEY_ID": keys.link_mac.key_arn,
@@ -235,6 +238,10 @@ class SesameStack(cdk.Stack):
             "SESAME_DKIM_SIGNING_ZONE": zone.zone_name if zone else "",
             "SESAME_DKIM_HOSTED_ZONE_ID": zone.hosted_zone_id if zone else "",
             "SESAME_CHECK_INTERVAL": str(config.identity_check_minutes * 60),
+            # New accounts' starting point.
+            "SESAME_DEFAULT_SANDBOX": "true" if config.default_sandbox else "false",
+            "SESAME_SANDBOX_MAX_SEND_RATE": f"{config.sandbox_max_send_rate:g}",
+            "SESAME_SANDBOX_MAX_24_HOUR_SEND": f"{config.sandbox_max_24_hour_send:g}",
         }
         if config.mail_from_mx_host:
             environment["SESAME_MAIL_FROM_MX_HOST"] = config.mail_from_mx_host
@@ -305,6 +312,39 @@ class SesameStack(cdk.Stack):
         sending.grant_publish_events(worker)
         grant_customer_topic_publishing(worker)
 
+    def _pool_outputs(self) -> None:
+        """Per IP pool: its addresses, and the reverse-DNS request for each. Receiving servers
+        distrust an address whose PTR record does not name a host that resolves back to it."""
+        for pool in self.config.ip_pools:
+            addresses = [a for a in self.network.addresses if a.pool == pool.name]
+            shown = [a.public_ip or a.allocation_id for a in addresses]
+            cdk.CfnOutput(
+                self,
+                f"IpPool{pool.name.replace('-', '')}Addresses",
+                value=cdk.Fn.join(" ", shown),
+                description=f"Sending addresses of IP pool {pool.name} (allocation ids where allocated "
+                "outside the stack)",
+            )
+            name = addresses[0].reverse_dns or "MAIL.HOST.NAME"
+            requests = [
+                cdk.Fn.join(
+                    "",
+                    [
+                        "aws ec2 modify-address-attribute --allocation-id ",
+                        a.allocation_id,
+                        f" --domain-name {name}",
+                    ],
+                )
+                for a in addresses
+            ]
+            cdk.CfnOutput(
+                self,
+                f"IpPool{pool.name.replace('-', '')}ReverseDns",
+                value=cdk.Fn.join(" ; ", requests),
+                description=f"Set each address's PTR record (after an A record {name} -> the address "
+                "exists), then ask AWS to lift the port 25 limit",
+            )
+
     def _output(self, output_id: str, value: str, description: str) -> None:
         assert output_id in OUTPUT_IDS, output_id
         # Created directly in the stack, so the logical id is exactly output_id.
@@ -342,6 +382,7 @@ class SesameStack(cdk.Stack):
         self._output(
             "DeliveryWorkerFunctionName", sending.worker.function_name, "Delivery worker Lambda function"
         )
+        self._pool_outputs()
         zone = self.dkim_zone
         # CloudFormation outputs cannot be empty: without a DKIM zone these are absent, which the
         # CLI reads as "not configured".

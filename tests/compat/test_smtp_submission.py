@@ -382,11 +382,11 @@ def test_the_daily_quota_and_the_send_rate_hold_over_smtp(
     )
     with _starttls(local) as client:
         client.login(*rate)
-        # Two recipients at one per second take this second's window and the next one's.
-        two = ["success+a@simulator.amazonses.com", "success+b@simulator.amazonses.com"]
-        assert client.sendmail("ops@rate.test", two, _message(two[0], "burst", "ops@rate.test")) == {}
+        # Three recipients at one per second take this second's window and the next two.
+        three = [f"success+{n}@simulator.amazonses.com" for n in range(3)]
+        assert client.sendmail("ops@rate.test", three, _message(three[0], "burst", "ops@rate.test")) == {}
         with pytest.raises(smtplib.SMTPDataError) as refused:
-            client.sendmail("ops@rate.test", [two[0]], _message(two[0], "next", "ops@rate.test"))
+            client.sendmail("ops@rate.test", [three[0]], _message(three[0], "next", "ops@rate.test"))
         assert (refused.value.smtp_code, refused.value.smtp_error) == (
             454,
             b"Throttling failure: Maximum sending rate exceeded.",
@@ -467,12 +467,11 @@ def test_a_smuggling_attempt_yields_one_message_only(
 
 def test_connections_beyond_the_limit_per_address_get_421(local: LocalProcess) -> None:
     address = _address(local, "submission")
-    held: list[socket.socket] = []
+    # Sessions of earlier tests may still be closing on the server's side: take the 20 places
+    # once they are all free.
+    held = wait_for(lambda: _take_places(address, 20), lambda socks: socks is not None, timeout=15)
+    assert held is not None
     try:
-        for _ in range(20):
-            sock = socket.create_connection(address, timeout=10)
-            held.append(sock)
-            assert sock.recv(1024).startswith(b"220 ")
         refused = socket.create_connection(address, timeout=10)
         held.append(refused)
         assert refused.recv(1024) == b"421 Too many concurrent SMTP connections\r\n"
@@ -482,6 +481,19 @@ def test_connections_beyond_the_limit_per_address_get_421(local: LocalProcess) -
             sock.close()
     # Closed connections are counted out again.
     wait_for(lambda: _greets(address), bool, timeout=10)
+
+
+def _take_places(address: tuple[str, int], count: int) -> list[socket.socket] | None:
+    """``count`` greeted connections, or None (all closed again) when one was refused."""
+    held: list[socket.socket] = []
+    for _ in range(count):
+        sock = socket.create_connection(address, timeout=10)
+        held.append(sock)
+        if not sock.recv(1024).startswith(b"220 "):
+            for opened in held:
+                opened.close()
+            return None
+    return held
 
 
 def _greets(address: tuple[str, int]) -> bool:

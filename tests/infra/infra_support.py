@@ -21,6 +21,8 @@ FULL_CONTEXT: dict[str, Any] = {
     "name_prefix": "acme-mail",
     "account": "123456789012",
     "region": "eu-west-1",
+    # A pinned stack names its zones: synth looks nothing up.
+    "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
     "deletion_protection": False,
     "api_memory_mb": 1024,
     "checker_memory_mb": 512,
@@ -58,12 +60,39 @@ FULL_CONTEXT.update(
     }
 )
 
+# Network, SMTP tiers, DNS, new accounts.
+FULL_CONTEXT.update(
+    {
+        "vpc_cidr": "10.80.0.0/18",
+        "ip_pools": [
+            {"name": "transactional", "eip_count": 3, "reverse_dns": "tx.mail.example.com"},
+            {"name": "marketing", "allocation_ids": ["eipalloc-0123456789abcdef0"]},
+        ],
+        "egress_port": 2600,
+        "egress_tasks": 2,
+        "egress_max_tasks": 6,
+        "task_cpu": 512,
+        "task_memory_mb": 1024,
+        "default_sandbox": False,
+        "sandbox_max_send_rate": 2.5,
+        "sandbox_max_24_hour_send": 500,
+    }
+)
+
 API_HANDLER = "lambdas.api.handler"
 CHECKER_HANDLER = "lambdas.identity_checker.handler"
 WORKER_HANDLER = "lambdas.delivery_worker.handler"
 HANDLERS = (API_HANDLER, CHECKER_HANDLER, WORKER_HANDLER)
 
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+VPC_ENI = {
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+}
 LOG_WRITE = {"logs:CreateLogStream", "logs:PutLogEvents"}
 TABLE_KMS = {"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
 # What CDK's grant_read_data / grant_read_write_data give on a table (and its indexes).
@@ -174,7 +203,15 @@ _TABLE_KEYS: dict[str, Any] = {
     "quotas": {"KeySchema": Match.array_with([{"AttributeName": "window", "KeyType": "RANGE"}])},
     "suppression": {"KeySchema": Match.array_with([{"AttributeName": "address", "KeyType": "RANGE"}])},
     "statistics": {"KeySchema": Match.array_with([{"AttributeName": "bucket", "KeyType": "RANGE"}])},
-    "deliveries": {"KeySchema": Match.array_with([{"AttributeName": "message_id", "KeyType": "HASH"}])},
+    "deliveries": {"KeySchema": Match.array_with([{"AttributeName": "recipient", "KeyType": "RANGE"}])},
+    "receipt_rules": {"KeySchema": Match.array_with([{"AttributeName": "entry", "KeyType": "RANGE"}])},
+    "receipts": {
+        "KeySchema": [
+            {"AttributeName": "message_id", "KeyType": "HASH"},
+            {"AttributeName": "account_id", "KeyType": "RANGE"},
+        ]
+    },
+    "templates": {"KeySchema": Match.array_with([{"AttributeName": "item", "KeyType": "RANGE"}])},
 }
 
 

@@ -31,6 +31,9 @@ STAND_INS = {
     "SESAME_TABLE_SUPPRESSION": "SesameFull-Suppression-1",
     "SESAME_TABLE_STATISTICS": "SesameFull-Statistics-1",
     "SESAME_TABLE_DELIVERIES": "SesameFull-Deliveries-1",
+    "SESAME_TABLE_TEMPLATES": "SesameFull-Templates-1",
+    "SESAME_TABLE_RECEIPT_RULES": "SesameFull-ReceiptRules-1",
+    "SESAME_TABLE_RECEIPTS": "SesameFull-Receipts-1",
     "SESAME_KMS_KEY_ID": "arn:aws:kms:eu-west-1:123456789012:key/1",
     "SESAME_LINK_MAC_KEY_ID": "arn:aws:kms:eu-west-1:123456789012:key/2",
     "SESAME_DKIM_HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ",
@@ -71,6 +74,12 @@ class TestVariables:
             "SESAME_MAIL_FROM_MX_HOST": "feedback-smtp.mail.example.com",
             "SESAME_SPF_INCLUDE_DOMAIN": "spf.mail.example.com",
             "SESAME_CHECK_INTERVAL": "900",
+            "SESAME_TABLE_TEMPLATES": {"Ref": table["templates"]},
+            "SESAME_TABLE_RECEIPT_RULES": {"Ref": table["receipt_rules"]},
+            "SESAME_TABLE_RECEIPTS": {"Ref": table["receipts"]},
+            "SESAME_DEFAULT_SANDBOX": "false",
+            "SESAME_SANDBOX_MAX_SEND_RATE": "2.5",
+            "SESAME_SANDBOX_MAX_24_HOUR_SEND": "500",
         }
         # Accepting and delivering mail: the sending tables, queue, spool, events and host name.
         sending = {
@@ -157,4 +166,5 @@ class TestSettings:
         for handler in HANDLERS:
             variables = _variables(default, handler)
             environ = {k: v if isinstance(v, str) else "stand-in" for k, v in variables.items()}
+            environ |= {"SESAME_RELAY": "egress.internal:2525"} if "SESAME_RELAY" in environ else {}
             assert Settings.from_environment(environ).dkim_signing_zone is None

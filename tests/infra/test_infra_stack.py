@@ -17,6 +17,7 @@ from infra_support import (
     NO_BUNDLING,
     ROOT,
     TABLE_KMS,
+    VPC_ENI,
     WORKER_HANDLER,
     XRAY,
     Match,
@@ -43,16 +44,14 @@ from infra_support import (
 from stacks import OUTPUT_IDS, SesameConfig, cdk_json_context, create_app
 from stacks.function import RUNTIME
 
-EXPIRING = {"quotas", "statistics", "deliveries"}
+EXPIRING = {"quotas", "statistics", "deliveries", "receipts"}
 
 
 class TestData:
-    def test_seven_tables_on_demand_with_pitr_and_the_customer_key(
-        self, default: assertions.Template
-    ) -> None:
+    def test_ten_tables_on_demand_with_pitr_and_the_customer_key(self, default: assertions.Template) -> None:
         main_key, _ = keys(default)
         found = default.find_resources("AWS::DynamoDB::Table")
-        assert len(found) == 7
+        assert len(found) == 10
         for logical, table in found.items():
             props = table["Properties"]
             assert props["BillingMode"] == "PAY_PER_REQUEST", logical
@@ -281,7 +280,10 @@ class TestFunctions:
             assert variables["SESAME_PUBLIC_BASE_URL"] == {"Fn::GetAtt": [api, "ApiEndpoint"]}, handler
             assert "SESAME_MAIL_FROM_MX_HOST" not in variables  # unset: the runtime's own default
             assert "SESAME_MAIL_HOST_NAME" not in variables
-            assert "SESAME_RELAY" not in variables  # unset: direct to MX
+            if handler == WORKER_HANDLER:  # the default relay: the egress tier's first pool
+                assert variables["SESAME_RELAY"]["Fn::Join"][1][1] == ":2525"
+            else:
+                assert "SESAME_RELAY" not in variables
 
 
 class TestPermissions:
@@ -339,7 +341,8 @@ class TestPermissions:
         spool = spool_bucket(full)
         spool_read = {"s3:GetObject*", "s3:GetBucket*", "s3:List*"}
         assert grants(full, WORKER_HANDLER) == {
-            '"*"': XRAY,
+            # In the VPC: Lambda attaches its network interfaces with the function's role.
+            '"*"': XRAY | VPC_ENI,
             arn(log_group_of(full, WORKER_HANDLER)): LOG_WRITE,
             # Consumes the queue (the trigger's grant) and re-queues deferred tasks with a delay.
             arn(queue): {
@@ -390,7 +393,8 @@ class TestPermissions:
         assert wildcards == expected
         for statement in role_statements(default, handler):
             if "*" in as_list(statement["Resource"]):
-                assert statement["Resource"] == "*" and set(as_list(statement["Action"])) == XRAY
+                allowed = XRAY | VPC_ENI if handler == WORKER_HANDLER else XRAY
+                assert statement["Resource"] == "*" and set(as_list(statement["Action"])) <= allowed
 
     def test_no_route53_permission_without_a_dkim_zone(self, default: assertions.Template) -> None:
         actions = set().union(*grants(default, API_HANDLER).values())
@@ -455,14 +459,19 @@ class TestDkimZone:
 class TestOutputs:
     def test_stable_ids_without_exports(self, full: assertions.Template) -> None:
         outputs = full.find_outputs("*")
-        assert set(outputs) == set(OUTPUT_IDS)
+        # Besides the fixed ids, two per IP pool (tests/infra/test_infra_network.py).
+        pools = {"IpPooltransactionalAddresses", "IpPooltransactionalReverseDns"}
+        pools |= {"IpPoolmarketingAddresses", "IpPoolmarketingReverseDns"}
+        assert set(outputs) == set(OUTPUT_IDS) | pools
         assert not any("Export" in output for output in outputs.values())
         assert outputs["Region"]["Value"] == "eu-west-1"
 
     def test_default_outputs(self, default: assertions.Template) -> None:
         api = logical_id(default, "AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"})
         outputs = default.find_outputs("*")
-        assert set(outputs) == set(OUTPUT_IDS) - {"DkimSigningZone", "DkimHostedZoneId", "DkimNameServers"}
+        pools = {"IpPooldefaultAddresses", "IpPooldefaultReverseDns"}
+        dkim = {"DkimSigningZone", "DkimHostedZoneId", "DkimNameServers"}
+        assert set(outputs) == (set(OUTPUT_IDS) - dkim) | pools
         assert outputs["ApiUrl"]["Value"] == {"Fn::GetAtt": [api, "ApiEndpoint"]}
         assert outputs["Region"]["Value"] == {"Ref": "AWS::Region"}
 
@@ -495,7 +504,11 @@ class TestApp:
         defaults = SesameConfig()
         for key in SesameConfig.setting_names():
             assert key in context, f"cdk.json context lacks {key}"
-            assert context[key] == getattr(defaults, key), key
+            # As the context gives it: cdk.json holds JSON, the config its typed reading of it.
+            if context[key] is None:
+                assert getattr(defaults, key) is None, key
+            else:
+                assert SesameConfig.from_context({key: context[key]}) == defaults, key
         assert json.loads((ROOT / "cdk.json").read_text())["app"] == "python3 app.py"
         # Feature flags of a new CDK project (`cdk init`), e.g.:
         assert context["@aws-cdk/aws-iam:minimizePolicies"] is True
