@@ -51,6 +51,8 @@ def start_receiving(
         sqs=aws.client("sqs"),
         queue_url=settings.receiving_queue_url,
         handler=lambda event: handle_sqs_batch(processor, queue, event),
+        # Received mail is not waited on as sent mail is; an idle worker polls less often.
+        idle_sleep=0.1,
     )
     mx.start()
     worker.start()

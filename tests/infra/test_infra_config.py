@@ -175,3 +175,33 @@ def test_config_is_immutable() -> None:
     config = SesameConfig()
     with pytest.raises(ValueError, match="frozen"):
         config.api_memory_mb = 1024  # type: ignore[misc]
+
+
+def test_ip_pools_come_as_json_from_the_command_line() -> None:
+    config = SesameConfig.from_context(
+        {
+            "ip_pools": '[{"name": "bulk", "eip_count": 2},'
+            ' {"name": "vip", "allocation_ids": ["eipalloc-0a1b2c3d"]}]'
+        }
+    )
+    assert [(pool.name, pool.size) for pool in config.ip_pools] == [("bulk", 2), ("vip", 1)]
+
+
+@pytest.mark.parametrize(
+    ("context", "says"),
+    [
+        ({"ip_pools": [{"name": "a"}]}, "give either eip_count or allocation_ids"),
+        ({"ip_pools": [{"name": "a", "eip_count": 1}, {"name": "a", "eip_count": 1}]}, "distinct"),
+        ({"ip_pools": [{"name": "a", "allocation_ids": ["eip-1"]}]}, "not an Elastic IP allocation id"),
+        ({"account": "123456789012", "region": "eu-west-1"}, "name its availability_zones"),
+        ({"region": "eu-west-1", "availability_zones": ["us-east-1a"]}, "zones of eu-west-1"),
+        ({"vpc_cidr": "8.8.0.0/16"}, "private range"),
+        ({"submission_enabled": True}, "smtp_tls_secret_arn"),
+        ({"egress_tasks": 5, "egress_max_tasks": 2}, "exceeds egress_max_tasks"),
+        ({"task_cpu": 300}, "CPU units"),
+        ({"dns_zone_name": "example.com", "mail_domains": ["mail.example.org"]}, "not in dns_zone_name"),
+        ({"api_domain_name": "api.example.com"}, "together"),
+    ],
+)
+def test_network_and_tier_settings_are_checked(context: dict[str, Any], says: str) -> None:
+    assert says in _error(context)
