@@ -159,8 +159,9 @@ def _run_smtp_mx() -> int:
     import asyncio
 
     from sesame.adapters.aws import AwsClients
-    from sesame.adapters.identity_wiring import make_identity_service
     from sesame.adapters.receiving_wiring import make_acceptance, make_mx_policy
+    from sesame.adapters.sending_wiring import make_feedback_loop
+    from sesame.services import build_services
     from sesame.settings import Settings
     from sesame.smtp.mx import MxServer
     from sesame.smtp.mx_settings import MxSettings
@@ -171,17 +172,30 @@ def _run_smtp_mx() -> int:
         host_name = mx.host_name or settings.mail_host_name
         tls = mx.tls_context(host_name)
         aws = AwsClients(settings)
-        # The MX reads identities (is the recipient's domain verified?) and never sends mail.
-        identities = make_identity_service(settings, aws)
+        # The MX reads identities (is the recipient's domain verified?) and turns bounce and
+        # complaint reports for mail Sesame sent into events, suppression and statistics, so it
+        # needs the sending side's services too (feedback forwarding by email included).
+        services = build_services(settings, aws)
+        feedback = make_feedback_loop(
+            settings,
+            aws,
+            identities=services.identities,
+            suppression=services.suppression,
+            statistics=services.statistics,
+            feedback_mailer=services.system_mail,
+        )
         server = MxServer(
             host=mx.host,
             port=mx.port,
-            policy=make_mx_policy(settings, aws, identities=identities),
+            policy=make_mx_policy(
+                settings, aws, identities=services.identities, feedback_address=feedback.takes
+            ),
             acceptance=make_acceptance(settings, aws),
             tls_context=tls,
             host_name=host_name,
             limits=mx.limits(),
             threads=mx.threads,
+            feedback=feedback.process,
         )
     except (ValidationError, ValueError, OSError) as error:
         print(f"sesame smtp mx: {error}", file=sys.stderr)

@@ -72,11 +72,18 @@ def verified_domain_check(identities: IdentityService) -> Callable[[str, str], b
     return lambda account_id, domain: identities.verified_identity_for(account_id, domain) is not None
 
 
-def make_mx_policy(settings: Settings, aws: AwsClients, *, identities: IdentityService) -> MxPolicy:
+def make_mx_policy(
+    settings: Settings,
+    aws: AwsClients,
+    *,
+    identities: IdentityService,
+    feedback_address: Callable[[str], bool] | None = None,
+) -> MxPolicy:
     return MxPolicy(
         ReceivingDirectory(make_rule_repository(settings, aws)),
         verified_domain_check(identities),
         built_in_block_list=settings.receiving_block_list,
+        feedback_address=feedback_address,
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from sesame.adapters.aws import AwsClients
 from sesame.adapters.dynamodb_delivery_ledger import DynamoDeliveryLedger
+from sesame.adapters.dynamodb_sent_messages import DynamoSentMessages
 from sesame.adapters.mx_resolver import MxResolver
 from sesame.adapters.smtp_transport import DirectMxTransport, RelayTransport, SmtpOptions
 from sesame.adapters.sns_publishers import SnsEventPublisher, SnsNotificationPublisher
@@ -19,6 +20,8 @@ from sesame.domain.quotas import QuotaService
 from sesame.domain.send_statistics import SendStatistics
 from sesame.domain.sending.delivery import DeliveryPolicy, DeliveryService
 from sesame.domain.sending.dkim_signing import DkimSigner
+from sesame.domain.sending.feedback_loop import FeedbackLoop
+from sesame.domain.sending.feedback_reports import header_section
 from sesame.domain.sending.model import QueuedMessage
 from sesame.domain.sending.notifications import FeedbackMailer, NotificationRouter
 from sesame.domain.sending.outcome_reporter import OutcomeReporter
@@ -78,6 +81,65 @@ def make_transport(settings: Settings) -> Transport:
     return DirectMxTransport(MxResolver(settings.dns_server), options, port=settings.delivery_port)
 
 
+def make_sent_messages(settings: Settings, aws: AwsClients) -> DynamoSentMessages:
+    return DynamoSentMessages(aws.dynamodb, settings.tables.deliveries)
+
+
+def make_outcome_reporter(
+    settings: Settings,
+    aws: AwsClients,
+    *,
+    identities: IdentityService,
+    suppression: SuppressionService,
+    statistics: SendStatistics,
+    feedback_mailer: FeedbackMailer,
+    clock: Callable[[], float] = time.time,
+) -> OutcomeReporter:
+    """The reporter of delivery outcomes; it remembers delivered messages for the feedback loop."""
+    router = NotificationRouter(
+        identities=identities,
+        publisher=SnsNotificationPublisher(aws.client("sns")),
+        mailer=feedback_mailer,
+        region=settings.region,
+        mail_host_name=settings.mail_host_name,
+    )
+    sent = make_sent_messages(settings, aws)
+    return OutcomeReporter(
+        events=make_event_publisher(settings, aws),
+        router=router,
+        suppression=suppression,
+        statistics=statistics,
+        headers_of=message_headers,
+        auto_replies=feedback_mailer,
+        region=settings.region,
+        max_delivery_age=settings.max_delivery_age,
+        clock=clock,
+        remember_sent=lambda message, raw: sent.remember(message, header_section(raw), now=clock()),
+    )
+
+
+def make_feedback_loop(
+    settings: Settings,
+    aws: AwsClients,
+    *,
+    identities: IdentityService,
+    suppression: SuppressionService,
+    statistics: SendStatistics,
+    feedback_mailer: FeedbackMailer,
+    clock: Callable[[], float] = time.time,
+) -> FeedbackLoop:
+    reporter = make_outcome_reporter(
+        settings,
+        aws,
+        identities=identities,
+        suppression=suppression,
+        statistics=statistics,
+        feedback_mailer=feedback_mailer,
+        clock=clock,
+    )
+    return FeedbackLoop(sent=make_sent_messages(settings, aws), reporter=reporter)
+
+
 def make_delivery_service(
     settings: Settings,
     aws: AwsClients,
@@ -90,22 +152,13 @@ def make_delivery_service(
     clock: Callable[[], float] = time.time,
 ) -> DeliveryService:
     queue = make_delivery_queue(settings, aws)
-    router = NotificationRouter(
+    reporter = make_outcome_reporter(
+        settings,
+        aws,
         identities=identities,
-        publisher=SnsNotificationPublisher(aws.client("sns")),
-        mailer=feedback_mailer,
-        region=settings.region,
-        mail_host_name=settings.mail_host_name,
-    )
-    reporter = OutcomeReporter(
-        events=make_event_publisher(settings, aws),
-        router=router,
         suppression=suppression,
         statistics=statistics,
-        headers_of=message_headers,
-        auto_replies=feedback_mailer,
-        region=settings.region,
-        max_delivery_age=settings.max_delivery_age,
+        feedback_mailer=feedback_mailer,
         clock=clock,
     )
     keys = CachedSigningKeys(identities.dkim_signing_key, clock=clock)

@@ -12,6 +12,7 @@ from sesame.adapters.receiving_wiring import (
     make_receipt_processor,
     make_receipt_queue,
 )
+from sesame.adapters.sending_wiring import make_feedback_loop
 from sesame.local.queue_poller import QueuePoller
 from sesame.services import Services
 from sesame.settings import Settings
@@ -35,13 +36,22 @@ def start_receiving(
     settings: Settings, aws: AwsClients, services: Services, *, host: str, port: int
 ) -> LocalReceiving:
     tls, _ = local_context(host, settings.mail_host_name)
+    feedback = make_feedback_loop(
+        settings,
+        aws,
+        identities=services.identities,
+        suppression=services.suppression,
+        statistics=services.statistics,
+        feedback_mailer=services.system_mail,
+    )
     mx = MxServer(
         host=host,
         port=port,
-        policy=make_mx_policy(settings, aws, identities=services.identities),
+        policy=make_mx_policy(settings, aws, identities=services.identities, feedback_address=feedback.takes),
         acceptance=make_acceptance(settings, aws),
         tls_context=tls,
         host_name=settings.mail_host_name,
+        feedback=feedback.process,
     )
     queue = make_receipt_queue(settings, aws)
     processor = make_receipt_processor(settings, aws, bounces=services.system_mail)

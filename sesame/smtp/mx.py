@@ -10,6 +10,10 @@ Per connection, in SES's order:
 3. After DATA the message is stored and queued (``MessageAcceptance``) before ``250 Ok <id>``;
    if that fails the client gets ``451`` and tries again later.
 
+A recipient that is the envelope sender of a message we delivered (``<MessageId>@<feedback
+domain>``) is taken whatever the receipt rules say: it carries a DSN or feedback report, which
+is processed (events, suppression, statistics) before the ``250``, and ``451`` if that fails.
+
 EHLO offers SIZE (40 MB), 8BITMIME, SMTPUTF8, PIPELINING and STARTTLS (no AUTH: an MX takes mail
 for its recipients from anyone the filters let in). Every blocking call (DynamoDB, S3, SQS) runs
 on a thread pool, never on the event loop.
@@ -34,6 +38,8 @@ from sesame.domain.receiving.admission import MxPolicy, MxSession, RecipientVerd
 from sesame.smtp.limits import ConnectionLimiter
 
 log = logging.getLogger(__name__)
+
+FeedbackProcessor = Callable[[str, bytes], None]  # (recipient, raw report)
 
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024
 MAX_RECIPIENTS = 100
@@ -65,6 +71,7 @@ class MxEnvelope(Envelope):
     def __init__(self) -> None:
         super().__init__()
         self.routes: dict[str, list[str]] = {}
+        self.feedback: list[str] = []  # recipients that are envelope senders of our mail
 
 
 class MxProtocol(SMTP):
@@ -119,7 +126,10 @@ class MxProtocol(SMTP):
 class MxHandler:
     """aiosmtpd's hooks for the MX."""
 
-    def __init__(self, acceptance: MessageAcceptance, limits: MxLimits) -> None:
+    def __init__(
+        self, acceptance: MessageAcceptance, limits: MxLimits, feedback: FeedbackProcessor | None = None
+    ) -> None:
+        self._feedback = feedback
         self._acceptance = acceptance
         self._limits = limits
 
@@ -151,6 +161,11 @@ class MxHandler:
         except Exception:
             log.exception("recipient %s could not be routed", address)
             return TRY_LATER
+        if route.verdict is RecipientVerdict.FEEDBACK and self._feedback is not None:
+            if address not in envelope.feedback:
+                envelope.feedback.append(address)
+                envelope.rcpt_tos.append(address)  # aiosmtpd takes DATA only after a recipient
+            return "250 2.1.5 Ok"
         if route.verdict is RecipientVerdict.TLS_REQUIRED:
             return MUST_STARTTLS
         if route.verdict is not RecipientVerdict.ACCEPTED:
@@ -165,9 +180,20 @@ class MxHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         assert isinstance(server, MxProtocol) and isinstance(envelope, MxEnvelope)
         mx_session = server.mx_session
-        if mx_session is None or not envelope.routes:
+        if mx_session is None or not (envelope.routes or envelope.feedback):
             return NO_VALID_RECIPIENTS
         raw = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
+        if envelope.feedback and self._feedback is not None:
+            try:
+                for recipient in envelope.feedback:
+                    await server.run_blocking(self._feedback, recipient, raw)
+            except Exception:
+                log.exception(
+                    "a report for %s could not be processed; the client will retry", envelope.feedback
+                )
+                return TRY_LATER
+            if not envelope.routes:
+                return "250 2.0.0 Ok"
         mail_from = envelope.mail_from or ""
         peer = session.peer
         try:
@@ -205,12 +231,13 @@ class MxServer:
         host_name: str,
         limits: MxLimits | None = None,
         threads: int = 32,
+        feedback: FeedbackProcessor | None = None,
     ) -> None:
         self._host = host
         self._requested_port = port
         self._policy = policy
         self._limits = limits or MxLimits()
-        self._handler = MxHandler(acceptance, self._limits)
+        self._handler = MxHandler(acceptance, self._limits, feedback)
         self._tls_context = tls_context
         self._host_name = host_name
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mx")

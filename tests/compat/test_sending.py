@@ -76,7 +76,7 @@ class EventReader:
         self._url = queue_url
         self.seen: list[dict[str, Any]] = []
 
-    def for_message(self, message_id: str, event_type: str, timeout: float = 20.0) -> list[dict[str, Any]]:
+    def for_message(self, message_id: str, event_type: str, timeout: float = 60.0) -> list[dict[str, Any]]:
         def poll() -> list[dict[str, Any]]:
             answer = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10)
             for m in answer.get("Messages", []):
@@ -123,7 +123,7 @@ def _dns_txt(dns_server: DnsTestServer):
     return lookup
 
 
-def _received_by(sink: SmtpSink, recipient: str, timeout: float = 20.0):
+def _received_by(sink: SmtpSink, recipient: str, timeout: float = 60.0):
     return wait_for(
         lambda: [m for m in sink.messages if recipient in m.recipients],
         bool,

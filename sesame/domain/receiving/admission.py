@@ -27,6 +27,8 @@ from sesame.domain.receiving.rule_model import AccountReceiving, ReceiptRule, Tl
 from sesame.domain.receiving.rule_ports import ReceiptRuleRepository
 
 VerifiedDomain = Callable[[str, str], bool]  # (account id, domain) -> verified (itself or a parent)
+# recipient -> whether it is the envelope sender (VERP address) of a message we delivered.
+FeedbackAddress = Callable[[str], bool]
 
 
 class ReceivingDirectory:
@@ -70,6 +72,7 @@ class RecipientVerdict(StrEnum):
     ACCEPTED = "ACCEPTED"
     UNKNOWN = "UNKNOWN"  # no account takes mail for it
     TLS_REQUIRED = "TLS_REQUIRED"  # an account would, but its rule requires TLS
+    FEEDBACK = "FEEDBACK"  # a DSN or feedback report about mail we sent, whatever the rules
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,14 @@ class MxSession:
     """The admission decisions of one SMTP connection, against the configuration read when it
     opened."""
 
-    def __init__(self, accounts: Sequence[AccountReceiving], verified_domain: VerifiedDomain) -> None:
+    def __init__(
+        self,
+        accounts: Sequence[AccountReceiving],
+        verified_domain: VerifiedDomain,
+        feedback_address: FeedbackAddress | None = None,
+    ) -> None:
         self._accounts = {config.account_id: config for config in accounts}
+        self._feedback_address = feedback_address
         self._verified_domain = verified_domain
         self._verified: dict[tuple[str, str], bool] = {}
 
@@ -108,6 +117,8 @@ class MxSession:
         return self._verified[key]
 
     def route(self, recipient: str, *, tls: bool) -> RecipientRoute:
+        if self._feedback_address is not None and self._feedback_address(recipient):
+            return RecipientRoute(RecipientVerdict.FEEDBACK)
         domain = recipient.rpartition("@")[2].lower()
         accounts: list[str] = []
         tls_refused = False
@@ -148,7 +159,9 @@ class MxPolicy:
         verified_domain: VerifiedDomain,
         *,
         built_in_block_list: Sequence[str] = (),
+        feedback_address: FeedbackAddress | None = None,
     ) -> None:
+        self._feedback_address = feedback_address
         self._directory = directory
         self._verified_domain = verified_domain
         self._built_in: tuple[Network, ...] = parse_networks(built_in_block_list)
@@ -157,8 +170,12 @@ class MxPolicy:
         """The session's admission rules, or None when the client is to be refused."""
         configured = self._directory.accounts()
         if not configured:
-            return None if ip_blocked(client_ip, (), self._built_in) else MxSession((), self._verified_domain)
+            return (
+                None
+                if ip_blocked(client_ip, (), self._built_in)
+                else MxSession((), self._verified_domain, self._feedback_address)
+            )
         open_to = [c for c in configured if not ip_blocked(client_ip, c.filters, self._built_in)]
         if not open_to:
             return None
-        return MxSession(open_to, self._verified_domain)
+        return MxSession(open_to, self._verified_domain, self._feedback_address)

@@ -40,6 +40,8 @@ from sesame.domain.suppression import SuppressionReason, SuppressionService
 log = logging.getLogger(__name__)
 
 HeadersOf = Callable[[bytes, str], MessageHeaders]  # (raw message, MessageId)
+# Keeps what a later DSN or feedback report about a delivered message needs: (message, raw).
+RememberSent = Callable[[QueuedMessage, bytes], None]
 
 
 class OutcomeReporter:
@@ -55,7 +57,9 @@ class OutcomeReporter:
         region: str,
         max_delivery_age: float,
         clock: Callable[[], float],
+        remember_sent: RememberSent | None = None,
     ) -> None:
+        self._remember_sent = remember_sent
         self._events = events
         self._router = router
         self._suppression = suppression
@@ -86,6 +90,9 @@ class OutcomeReporter:
         delivered = [r for r in results if r.kind is ResultKind.DELIVERED]
         bounced = [r for r in results if r.kind is ResultKind.BOUNCED]
         deferred = [r for r in results if r.kind is ResultKind.DEFERRED]
+        if delivered and self._remember_sent is not None:
+            remember = self._remember_sent
+            self._guarded(message, "sent-message record", lambda: remember(message, raw))
         if delivered:
             self._guarded(message, "Delivery", lambda: self._delivered(message, delivered, headers, now))
         if bounced:
@@ -117,15 +124,37 @@ class OutcomeReporter:
                 ),
             )
 
-    def complained(self, message: QueuedMessage, raw: bytes, recipients: Sequence[str]) -> None:
+    def bounced_later(self, message: QueuedMessage, raw: bytes, results: Sequence[RecipientResult]) -> None:
+        """Bounces a remote server reported by DSN after it had accepted the message: the
+        delivery attempt was already counted, so statistics add only the bounces."""
+        now = self._clock()
+        headers = self._headers_of(raw, message.message_id)
+        self._guarded(message, "Bounce", lambda: self._bounced(message, raw, list(results), headers, now))
+        self._guarded(
+            message,
+            "statistics",
+            lambda: self._statistics.record(message.account_id, SendCounts(bounces=len(results)), at=now),
+        )
+
+    def complained(
+        self,
+        message: QueuedMessage,
+        raw: bytes,
+        recipients: Sequence[str],
+        *,
+        feedback_type: str | None = "abuse",
+        user_agent: str | None = None,
+        arrival_date: float | None = None,
+    ) -> None:
         now = self._clock()
         headers = self._headers_of(raw, message.message_id)
         complaint = Complaint(
             recipients=tuple(recipients),
             at=now,
             feedback_id=new_feedback_id(now),
-            feedback_type="abuse",
-            arrival_date=now,
+            feedback_type=feedback_type,
+            user_agent=user_agent,
+            arrival_date=now if arrival_date is None else arrival_date,
         )
 
         def publish() -> None:
