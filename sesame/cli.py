@@ -159,6 +159,7 @@ def _run_smtp_mx() -> int:
     import asyncio
 
     from sesame.adapters.aws import AwsClients
+    from sesame.adapters.identity_wiring import make_identity_service
     from sesame.adapters.receiving_wiring import make_acceptance, make_mx_policy
     from sesame.adapters.sending_wiring import make_feedback_loop
     from sesame.services import build_services
@@ -172,30 +173,35 @@ def _run_smtp_mx() -> int:
         host_name = mx.host_name or settings.mail_host_name
         tls = mx.tls_context(host_name)
         aws = AwsClients(settings)
-        # The MX reads identities (is the recipient's domain verified?) and turns bounce and
-        # complaint reports for mail Sesame sent into events, suppression and statistics, so it
-        # needs the sending side's services too (feedback forwarding by email included).
-        services = build_services(settings, aws)
-        feedback = make_feedback_loop(
-            settings,
-            aws,
-            identities=services.identities,
-            suppression=services.suppression,
-            statistics=services.statistics,
-            feedback_mailer=services.system_mail,
-        )
+        # The MX reads identities (is the recipient's domain verified?). Given the sending side's
+        # settings too, it also turns bounce and complaint reports for mail Sesame sent into
+        # events, suppression and statistics; without them it refuses those reports (550).
+        feedback = None
+        if settings.delivery_queue_url and settings.spool_bucket and settings.events_topic_arn:
+            services = build_services(settings, aws)
+            identities = services.identities
+            feedback = make_feedback_loop(
+                settings,
+                aws,
+                identities=services.identities,
+                suppression=services.suppression,
+                statistics=services.statistics,
+                feedback_mailer=services.system_mail,
+            )
+        else:
+            identities = make_identity_service(settings, aws)
         server = MxServer(
             host=mx.host,
             port=mx.port,
             policy=make_mx_policy(
-                settings, aws, identities=services.identities, feedback_address=feedback.takes
+                settings, aws, identities=identities, feedback_address=feedback.takes if feedback else None
             ),
             acceptance=make_acceptance(settings, aws),
             tls_context=tls,
             host_name=host_name,
             limits=mx.limits(),
             threads=mx.threads,
-            feedback=feedback.process,
+            feedback=feedback.process if feedback else None,
         )
     except (ValidationError, ValueError, OSError) as error:
         print(f"sesame smtp mx: {error}", file=sys.stderr)

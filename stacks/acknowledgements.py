@@ -13,15 +13,17 @@ from constructs import Construct
 
 CDK_GRANT_WILDCARDS = {
     "kms:GenerateDataKey*": "Added by CDK's grants on resources encrypted with the main key (tables, "
-    "delivery queue, events topic, spool): the data-key actions AWS documents for their callers, "
-    "on that one key's ARN only",
-    "kms:ReEncrypt*": "Added by CDK's grants on resources encrypted with the main key (tables, delivery "
-    "queue, spool), on that one key's ARN only",
-    "s3:Abort*": "Added by CDK's S3 put grant: aborting one's own uploads, on the spool bucket only",
-    "s3:GetObject*": "Added by CDK's S3 read grant: reading spooled bodies, on the spool bucket only",
-    "s3:GetBucket*": "Added by CDK's S3 read grant: metadata of the spool bucket only",
-    "s3:List*": "Added by CDK's S3 read grant (a missing body then reads as NoSuchKey rather than "
-    "AccessDenied), on the spool bucket only",
+    "delivery and receipt queues, events topic, spool and inbound buckets): the data-key actions AWS "
+    "documents for their callers, on that one key's ARN only",
+    "kms:ReEncrypt*": "Added by CDK's grants on resources encrypted with the main key (tables, queues, "
+    "spool and inbound buckets), on that one key's ARN only",
+    "s3:Abort*": "Added by CDK's S3 put grant: aborting one's own uploads, on the platform's spool or "
+    "inbound bucket only",
+    "s3:GetObject*": "Added by CDK's S3 read grant: reading spooled bodies or received messages, on the "
+    "platform's spool or inbound bucket only",
+    "s3:GetBucket*": "Added by CDK's S3 read grant: metadata of the platform's spool or inbound bucket only",
+    "s3:List*": "Added by CDK's S3 read grant (a missing object then reads as NoSuchKey rather than "
+    "AccessDenied), on the platform's spool or inbound bucket only",
     "s3:DeleteObject*": "Added by CDK's S3 delete grant: deleting delivered bodies, on the spool bucket only",
 }
 

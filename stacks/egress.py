@@ -55,7 +55,7 @@ class EgressTier(Construct):
             # A pool's relays may run in fewer zones than the workers: every zone's node reaches them.
             cross_zone_enabled=True,
         )
-        _acknowledge_tcp_access_logs(self.load_balancer)
+        acknowledge_tcp_access_logs(self.load_balancer)
         clients = ec2.Peer.ipv4(network.cidr)
         self.relays: dict[str, str] = {}
         self.services: dict[str, SmtpService] = {}
@@ -94,7 +94,7 @@ class EgressTier(Construct):
         return next(iter(self.relays.values()))
 
 
-def _acknowledge_tcp_access_logs(load_balancer: elbv2.NetworkLoadBalancer) -> None:
+def acknowledge_tcp_access_logs(load_balancer: elbv2.NetworkLoadBalancer) -> None:
     cdk.Validations.of(load_balancer).acknowledge(
         cdk.Acknowledgment(
             id="AwsSolutions-ELB2",

@@ -46,6 +46,7 @@ class SesameFunction(Construct):
         reserved_concurrency: int | None = None,
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
+        metrics_namespace: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # Explicit, so retention and encryption are ours rather than "never expire, AWS key".
@@ -86,6 +87,15 @@ class SesameFunction(Construct):
         if vpc is not None:
             self._allow_network_interfaces()
         self.log_group.grant_write(self.role)
+        if metrics_namespace is not None:
+            # PutMetricData has no resource-level permissions; the namespace condition is the limit.
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["cloudwatch:PutMetricData"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
+                )
+            )
         # Active tracing makes CDK add xray:PutTraceSegments and xray:PutTelemetryRecords to the
         # role's default policy. Those actions support no resource-level permissions, so AWS
         # requires Resource "*" for them. tests/infra checks that this is the only "*" resource.
@@ -93,8 +103,9 @@ class SesameFunction(Construct):
             cdk.Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, in a VPC, "
-                "the EC2 network-interface actions Lambda uses to attach the function support no "
-                "resource-level permissions; AWS requires Resource '*' for them",
+                "the EC2 network-interface actions Lambda uses to attach the function and "
+                "cloudwatch:PutMetricData (held to the platform's own namespace by condition) support "
+                "no resource-level permissions; AWS requires Resource '*' for them",
             )
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -15,14 +16,22 @@ from stacks.api import Api
 from stacks.bundling import lambda_code
 from stacks.config import SesameConfig
 from stacks.containers import tier_image
+from stacks.customer_resources import (
+    grant_customer_bucket_writes,
+    grant_customer_function_calls,
+    grant_customer_key_use,
+)
 from stacks.customer_topics import grant_customer_topic_lookup, grant_customer_topic_publishing
+from stacks.dashboard import Dashboard
 from stacks.data import Data
 from stacks.dkim_zone import DkimZone
 from stacks.egress import EgressTier
 from stacks.function import ARCHITECTURE, RUNTIME
 from stacks.keys import Keys
 from stacks.network import Network
+from stacks.receiving import Receiving
 from stacks.sending import Sending
+from stacks.smtp_tiers import MX_LISTENERS, SUBMISSION_LISTENERS, PublicSmtpTier, tls_secrets
 from stacks.verification import VerificationScheduler
 
 _RETENTION = {
@@ -75,11 +84,19 @@ OUTPUT_IDS = (
     "EventsTopicArn",
     "AlarmTopicArn",
     "DeliveryWorkerFunctionName",
+    "InboundBucketName",
+    "ReceiptQueueUrl",
+    "ReceiptDeadLetterQueueUrl",
+    "ReceiptWorkerFunctionName",
+    "SubmissionEndpoint",
+    "MxEndpoint",
+    "DashboardName",
 )
 
 
 class SesameStack(cdk.Stack):
-    """Sesame's AWS deployment: API, data, keys, DKIM zone, verification scheduler, outbound sending."""
+    """Sesame's AWS deployment: API, data, keys, DKIM zone, verification scheduler, outbound sending,
+    receiving, the public SMTP tiers when enabled, and the dashboard."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: SesameConfig, **kwargs: Any) -> None:
         super().__init__(
@@ -183,11 +200,31 @@ class SesameStack(cdk.Stack):
             vpc=self.network.vpc,
             vpc_subnets=self.network.app_subnets,
         )
+        self.receiving = Receiving(
+            self,
+            "Receiving",
+            key=self.keys.main,
+            code=code,
+            # Bounce actions send DSNs through the sending pipeline.
+            environment={**sending_environment, **self.sending.runtime_environment},
+            worker_memory_mb=config.worker_memory_mb,
+            max_receive_count=config.max_receive_count,
+            queue_age_alarm=cdk.Duration.minutes(config.queue_age_alarm_minutes),
+            access_logs=self.access_logs.bucket,
+            alarms=self.alarms,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        api_environment = {
+            **sending_environment,
+            **self.sending.runtime_environment,
+            **self.receiving.runtime_environment,
+        }
         self.api = Api(
             self,
             "Api",
             code=code,
-            environment={**sending_environment, **self.sending.runtime_environment},
+            environment=api_environment,
             memory_mb=config.api_memory_mb,
             throttle_rate=config.api_throttle_rate,
             throttle_burst=config.api_throttle_burst,
@@ -211,8 +248,82 @@ class SesameStack(cdk.Stack):
         # The worker builds links and reports too: the same public base URL as the API. Set after
         # the API exists; no cycle, since the HTTP API itself refers to no function.
         self.sending.function.add_environment("SESAME_PUBLIC_BASE_URL", self.api.public_base_url)
+        self.receiving.function.add_environment("SESAME_PUBLIC_BASE_URL", self.api.public_base_url)
+        self.submission = (
+            self._public_tier(
+                "Submission",
+                tier="submission",
+                description="SMTP submission",
+                # The same settings as the API: it accepts mail through the same sending service.
+                environment={**api_environment, "SESAME_PUBLIC_BASE_URL": self.api.public_base_url},
+                secrets=tls_secrets(self, config.smtp_tls_secret_arn) if config.smtp_tls_secret_arn else None,
+                ports=SUBMISSION_LISTENERS,
+                min_tasks=config.submission_tasks,
+                max_tasks=config.submission_max_tasks,
+            )
+            if config.submission_enabled
+            else None
+        )
+        self.mx = (
+            self._public_tier(
+                "Mx",
+                tier="mx",
+                description="inbound MX",
+                # Receiving's settings, plus the sending side's: bounce and complaint reports for
+                # mail Sesame sent arrive here and become events, suppression and statistics.
+                environment={
+                    **api_environment,
+                    **self.receiving.runtime_environment,
+                    "SESAME_PUBLIC_BASE_URL": self.api.public_base_url,
+                },
+                secrets=None,
+                ports=MX_LISTENERS,
+                min_tasks=config.mx_tasks,
+                max_tasks=config.mx_max_tasks,
+            )
+            if config.mx_enabled
+            else None
+        )
         self._grant()
+        self.dashboard = self._dashboard()
         self._outputs()
+
+    def _public_tier(
+        self,
+        construct_id: str,
+        *,
+        tier: str,
+        description: str,
+        environment: dict[str, str],
+        secrets: dict[str, ecs.Secret] | None,
+        ports: Mapping[int, int],
+        min_tasks: int,
+        max_tasks: int,
+    ) -> PublicSmtpTier:
+        config = self.config
+        return PublicSmtpTier(
+            self,
+            construct_id,
+            network=self.network,
+            cluster=self.cluster,
+            image=tier_image(tier),
+            description=description,
+            # The tier defaults first: the given settings (the DKIM zone among them) win.
+            environment={**self._tier_environment(), **environment},
+            secrets=secrets,
+            ports=ports,
+            min_tasks=min_tasks,
+            max_tasks=max_tasks,
+            cpu=config.task_cpu,
+            memory_mb=config.task_memory_mb,
+            # Clients send a message or a few per session; two minutes lets them finish.
+            deregistration_delay=cdk.Duration.seconds(120),
+            log_key=self.keys.main,
+            log_retention=_RETENTION[config.log_retention_days],
+            removal_policy=cdk.RemovalPolicy.RETAIN
+            if config.deletion_protection
+            else cdk.RemovalPolicy.DESTROY,
+        )
 
     def _runtime_environment(self) -> dict[str, str]:
         """The variables sesame.settings.Settings.from_environment reads, plus Powertools'.
@@ -311,6 +422,85 @@ class SesameStack(cdk.Stack):
         sending.grant_spool_reading(worker)
         sending.grant_publish_events(worker)
         grant_customer_topic_publishing(worker)
+        self._grant_receiving()
+        self._grant_tiers()
+
+    def _grant_receiving(self) -> None:
+        api, worker = self.api.function, self.receiving.function
+        data, receiving = self.data, self.receiving
+        # The receipt worker records each message's progress, reads identities (the recipients'
+        # accounts), reads the stored message, and runs the actions: customers' buckets (with their
+        # keys, for client-side encryption), topics and functions; Bounce sends through the sending
+        # pipeline. It re-queues a task whose action failed, and counts PublishFailure/Expired (the
+        # function's metrics namespace).
+        data.grant_read_write(worker, data.receipts)
+        data.grant_read(worker, data.identities)
+        receiving.grant_message_reading(worker)
+        receiving.grant_requeue(worker)
+        grant_customer_bucket_writes(worker)
+        self.keys.main.grant(worker, "kms:GenerateDataKey")
+        grant_customer_key_use(worker, "kms:GenerateDataKey")
+        grant_customer_topic_publishing(worker)
+        grant_customer_function_calls(worker, "lambda:InvokeFunction")
+        self.sending.grant_enqueue(worker)
+        # The API (which already reads and writes every table) reads stored messages and checks,
+        # as SES does when a rule is created, that the bucket, key, topic and function it names
+        # exist and are usable.
+        receiving.grant_message_reading(api)
+        grant_customer_bucket_writes(api)
+        grant_customer_key_use(api, "kms:DescribeKey")
+        grant_customer_function_calls(api, "lambda:GetFunction")
+
+    def _grant_tiers(self) -> None:
+        data, keys = self.data, self.keys
+        if self.submission:
+            tasks = self.submission.tasks
+            # Authenticates with SMTP credentials (access keys, accounts, decrypting their secrets),
+            # then sends as the API does: identities, suppression, quota reservation, queue, events.
+            data.grant_read(tasks, data.accounts, data.access_keys, data.identities, data.suppression)
+            data.grant_read_write(tasks, data.quotas)
+            keys.grant_secret_reading(tasks)
+            self.sending.grant_enqueue(tasks)
+            self.sending.grant_publish_events(tasks)
+        if self.mx:
+            tasks = self.mx.tasks
+            # Matches recipients against the active rule set and IP filters, stores the message
+            # (with a data key of the main key) and queues its receipt task.
+            data.grant_read(tasks, data.receipt_rules, data.identities)
+            keys.main.grant(tasks, "kms:Encrypt", "kms:GenerateDataKey")
+            self.receiving.grant_store(tasks)
+            # The feedback loop: reports for sent mail are matched to the stored message
+            # (deliveries), then reported as delivery outcomes are: events, identity topics,
+            # suppression (read for the account's reasons), statistics, forwarded reports.
+            data.grant_read(tasks, data.accounts, data.deliveries)
+            data.grant_read_write(tasks, data.suppression, data.statistics)
+            self.sending.grant_enqueue(tasks)
+            self.sending.grant_publish_events(tasks)
+            grant_customer_topic_publishing(tasks)
+
+    def _dashboard(self) -> Dashboard:
+        load_balancers = {"Egress relays": self.egress.load_balancer}
+        if self.submission:
+            load_balancers["Submission"] = self.submission.load_balancer
+        if self.mx:
+            load_balancers["Inbound MX"] = self.mx.load_balancer
+        return Dashboard(
+            self,
+            "Dashboard",
+            queues={
+                "Delivery queue": self.sending.queue,
+                "Delivery dead letters": self.sending.dead_letters,
+                "Receipt queue": self.receiving.queue,
+                "Receipt dead letters": self.receiving.dead_letters,
+            },
+            functions={
+                "API": self.api.function,
+                "Delivery worker": self.sending.function,
+                "Receipt worker": self.receiving.function,
+                "Identity checker": self.verification.function,
+            },
+            load_balancers=load_balancers,
+        )
 
     def _pool_outputs(self) -> None:
         """Per IP pool: its addresses, and the reverse-DNS request for each. Receiving servers
@@ -382,6 +572,30 @@ class SesameStack(cdk.Stack):
         self._output(
             "DeliveryWorkerFunctionName", sending.worker.function_name, "Delivery worker Lambda function"
         )
+        receiving = self.receiving
+        self._output("InboundBucketName", receiving.bucket.bucket_name, "Received messages, before rules run")
+        self._output("ReceiptQueueUrl", receiving.queue.queue_url, "Queue of received messages")
+        self._output(
+            "ReceiptDeadLetterQueueUrl",
+            receiving.dead_letters.queue_url,
+            "Received messages whose rules failed too often; redrive them once the cause is fixed",
+        )
+        self._output(
+            "ReceiptWorkerFunctionName", receiving.worker.function_name, "Receipt worker Lambda function"
+        )
+        if self.submission:
+            self._output(
+                "SubmissionEndpoint",
+                self.submission.load_balancer.load_balancer_dns_name,
+                "SMTP submission host (ports 587 and 25 with STARTTLS, 465 with TLS)",
+            )
+        if self.mx:
+            self._output(
+                "MxEndpoint",
+                self.mx.load_balancer.load_balancer_dns_name,
+                "Inbound MX host: point the receiving domains' MX records here (CNAME or alias)",
+            )
+        self._output("DashboardName", self.dashboard.dashboard.dashboard_name, "CloudWatch dashboard")
         self._pool_outputs()
         zone = self.dkim_zone
         # CloudFormation outputs cannot be empty: without a DKIM zone these are absent, which the

@@ -60,6 +60,8 @@ FULL_CONTEXT.update(
     }
 )
 
+SMTP_TLS_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:sesame/smtp-tls-AbCdEf"
+
 # Network, SMTP tiers, DNS, new accounts.
 FULL_CONTEXT.update(
     {
@@ -71,6 +73,13 @@ FULL_CONTEXT.update(
         "egress_port": 2600,
         "egress_tasks": 2,
         "egress_max_tasks": 6,
+        "submission_enabled": True,
+        "submission_tasks": 2,
+        "submission_max_tasks": 5,
+        "smtp_tls_secret_arn": SMTP_TLS_SECRET_ARN,
+        "mx_enabled": True,
+        "mx_tasks": 3,
+        "mx_max_tasks": 7,
         "task_cpu": 512,
         "task_memory_mb": 1024,
         "default_sandbox": False,
@@ -82,7 +91,8 @@ FULL_CONTEXT.update(
 API_HANDLER = "lambdas.api.handler"
 CHECKER_HANDLER = "lambdas.identity_checker.handler"
 WORKER_HANDLER = "lambdas.delivery_worker.handler"
-HANDLERS = (API_HANDLER, CHECKER_HANDLER, WORKER_HANDLER)
+RECEIPT_WORKER_HANDLER = "lambdas.receiving_worker.handler"
+HANDLERS = (API_HANDLER, CHECKER_HANDLER, WORKER_HANDLER, RECEIPT_WORKER_HANDLER)
 
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 VPC_ENI = {
@@ -114,6 +124,16 @@ DYNAMODB_READ_WRITE = DYNAMODB_READ | {
 }
 
 Match = assertions.Match
+
+# The conditions a function's statement may carry, by its action: each narrows a grant whose
+# resources alone cannot (Route 53 record names, metric namespaces, S3 ARNs without account).
+CONDITIONS: dict[str, list[Any]] = {
+    json.dumps("cloudwatch:PutMetricData"): [{"StringEquals": {"cloudwatch:namespace": "Sesame"}}],
+    json.dumps("s3:PutObject"): [
+        {"StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}},
+        {"StringEquals": {"s3:ResourceAccount": "123456789012"}},
+    ],
+}
 
 
 def template_for(context: dict[str, Any]) -> assertions.Template:
@@ -160,7 +180,8 @@ def role_statements(template: assertions.Template, handler: str) -> list[dict[st
     assert statements
     for statement in statements:
         assert statement["Effect"] == "Allow"
-        assert "Condition" not in statement or statement["Action"] == "route53:ChangeResourceRecordSets"
+        if "Condition" in statement and statement["Action"] != "route53:ChangeResourceRecordSets":
+            assert statement["Condition"] in CONDITIONS.get(json.dumps(statement["Action"]), []), statement
     return statements
 
 
@@ -226,19 +247,50 @@ def keys(template: assertions.Template) -> tuple[str, str]:
     return main, mac
 
 
+def _queues_of(template: assertions.Template, handler: str) -> tuple[str, str]:
+    """(queue, dead-letter queue) logical ids of the queue that triggers this function."""
+    worker = function_id(template, handler)
+    (mapping,) = [
+        m
+        for m in template.find_resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": worker}
+    ]
+    queue = mapping["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
+    props = template.find_resources("AWS::SQS::Queue")[queue]["Properties"]
+    return queue, props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+
+
 def queues(template: assertions.Template) -> tuple[str, str]:
     """(delivery queue, dead-letter queue) logical ids."""
-    queue = logical_id(template, "AWS::SQS::Queue", {"RedrivePolicy": Match.any_value()})
-    (dead_letters,) = set(template.find_resources("AWS::SQS::Queue")) - {queue}
-    return queue, dead_letters
+    return _queues_of(template, WORKER_HANDLER)
+
+
+def receipt_queues(template: assertions.Template) -> tuple[str, str]:
+    """(receipt queue, dead-letter queue) logical ids."""
+    return _queues_of(template, RECEIPT_WORKER_HANDLER)
+
+
+def _logged_bucket(template: assertions.Template, prefix: str) -> str:
+    return logical_id(
+        template,
+        "AWS::S3::Bucket",
+        {"LoggingConfiguration": Match.object_like({"LogFilePrefix": prefix})},
+    )
 
 
 def spool_bucket(template: assertions.Template) -> str:
-    return logical_id(template, "AWS::S3::Bucket", {"LoggingConfiguration": Match.any_value()})
+    return _logged_bucket(template, "spool/")
+
+
+def inbound_bucket(template: assertions.Template) -> str:
+    return _logged_bucket(template, "inbound/")
 
 
 def access_log_bucket(template: assertions.Template) -> str:
-    (bucket,) = set(template.find_resources("AWS::S3::Bucket")) - {spool_bucket(template)}
+    (bucket,) = set(template.find_resources("AWS::S3::Bucket")) - {
+        spool_bucket(template),
+        inbound_bucket(template),
+    }
     return bucket
 
 

@@ -10,12 +10,15 @@ from infra_support import (
     API_HANDLER,
     CHECKER_HANDLER,
     HANDLERS,
+    RECEIPT_WORKER_HANDLER,
     WORKER_HANDLER,
     events_topic,
     function,
+    inbound_bucket,
     keys,
     logical_id,
     queues,
+    receipt_queues,
     spool_bucket,
     tables,
 )
@@ -40,6 +43,8 @@ STAND_INS = {
     "SESAME_DELIVERY_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/SesameFull-Queue-1",
     "SESAME_SPOOL_BUCKET": "sesamefull-spool-1",
     "SESAME_EVENTS_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:SesameFull-Events-1",
+    "SESAME_INBOUND_BUCKET": "sesamefull-inbound-1",
+    "SESAME_RECEIVING_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/SesameFull-Receipts-1",
 }
 
 
@@ -98,9 +103,17 @@ class TestVariables:
             "SESAME_MAX_DELIVERY_AGE": "129600",
             "SESAME_RELAY": "egress.mail.example.com:2525",
         }
+        # Receiving: the inbound bucket and the receipt queue.
+        receipt_queue, _ = receipt_queues(full)
+        receiving = {
+            "SESAME_INBOUND_BUCKET": {"Ref": inbound_bucket(full)},
+            "SESAME_RECEIVING_QUEUE_URL": {"Ref": receipt_queue},
+        }
         assert _variables(full, CHECKER_HANDLER) == everyone
-        assert _variables(full, API_HANDLER) == everyone | sending
+        assert _variables(full, API_HANDLER) == everyone | sending | receiving
         assert _variables(full, WORKER_HANDLER) == everyone | sending | delivery
+        # The receipt worker's Bounce action sends through the sending pipeline.
+        assert _variables(full, RECEIPT_WORKER_HANDLER) == everyone | sending | receiving
 
     def test_retry_settings_reach_the_worker_even_at_their_defaults(
         self, default: assertions.Template
@@ -141,6 +154,21 @@ class TestSettings:
         assert settings.mail_from_mx_host == "feedback-smtp.mail.example.com"
         assert settings.spf_include_domain == "spf.mail.example.com"
         assert settings.check_interval == 900.0
+
+    @pytest.mark.parametrize("handler", [API_HANDLER, RECEIPT_WORKER_HANDLER])
+    def test_api_and_receipt_worker_settings_name_the_receiving_resources(
+        self, full: assertions.Template, handler: str
+    ) -> None:
+        settings = Settings.from_environment(_environ(full, handler))
+        assert settings.inbound_bucket == "sesamefull-inbound-1"
+        assert settings.receiving_queue_url == STAND_INS["SESAME_RECEIVING_QUEUE_URL"]
+        assert settings.tables.receipt_rules == "SesameFull-ReceiptRules-1"
+        assert settings.tables.receipts == "SesameFull-Receipts-1"
+
+    def test_the_metrics_namespace_the_receipt_worker_may_write_is_the_runtimes(self) -> None:
+        from stacks.receiving import METRICS_NAMESPACE
+
+        assert Settings.from_environment({}).metrics_namespace == METRICS_NAMESPACE
 
     @pytest.mark.parametrize("handler", [API_HANDLER, WORKER_HANDLER])
     def test_api_and_worker_settings_name_the_sending_resources(

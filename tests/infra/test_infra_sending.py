@@ -10,6 +10,7 @@ from infra_support import (
     WORKER_HANDLER,
     access_log_bucket,
     alarm_topic,
+    as_list,
     events_topic,
     function,
     function_id,
@@ -150,12 +151,15 @@ class TestSpool:
             "LogFilePrefix": "spool/",
         }
         statements = _statements(default, "AWS::S3::BucketPolicy", logs, "Bucket")
-        (delivery,) = [s for s in statements if s["Effect"] == "Allow"]
+        (delivery,) = [
+            s
+            for s in statements
+            if s["Effect"] == "Allow"
+            and {"Fn::GetAtt": [spool_bucket(default), "Arn"]}
+            in as_list(s["Condition"]["ArnLike"]["aws:SourceArn"])
+        ]
         assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
         assert delivery["Action"] == "s3:PutObject"
-        assert delivery["Condition"]["ArnLike"] == {
-            "aws:SourceArn": {"Fn::GetAtt": [spool_bucket(default), "Arn"]}
-        }
         assert _denies_plain_http(statements)
 
     @pytest.mark.parametrize(("context", "days"), [("default", 30), ("full", 90)])
@@ -255,7 +259,11 @@ class TestWorker:
         self, default: assertions.Template
     ) -> None:
         queue, _ = queues(default)
-        (mapping,) = default.find_resources("AWS::Lambda::EventSourceMapping").values()
+        (mapping,) = [
+            m
+            for m in default.find_resources("AWS::Lambda::EventSourceMapping").values()
+            if m["Properties"]["FunctionName"] == {"Ref": function_id(default, WORKER_HANDLER)}
+        ]
         assert mapping["Properties"] == {
             "EventSourceArn": {"Fn::GetAtt": [queue, "Arn"]},
             "FunctionName": {"Ref": function_id(default, WORKER_HANDLER)},
@@ -309,8 +317,24 @@ class TestAlarms:
             threshold=minutes * 60,
         )
 
-    def test_two_alarms_only(self, default: assertions.Template) -> None:
-        default.resource_count_is("AWS::CloudWatch::Alarm", 2)
+    @pytest.mark.parametrize(("context", "stack"), [("default", "Sesame"), ("full", "SesameFull")])
+    def test_the_alarms_are_the_queues_and_publish_expired_ones_only(
+        self, request: pytest.FixtureRequest, context: str, stack: str
+    ) -> None:
+        template: assertions.Template = request.getfixturevalue(context)
+        names = {
+            a["Properties"]["AlarmName"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()
+        }
+        assert names == {
+            f"{stack}-{name}"
+            for name in (
+                "delivery-dead-letters",
+                "delivery-queue-age",
+                "receipt-dead-letters",
+                "receipt-queue-age",
+                "receipt-publish-expired",
+            )
+        }
 
     @staticmethod
     def _assert_alarm(

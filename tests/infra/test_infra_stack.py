@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from aws_cdk import assertions
@@ -15,6 +16,7 @@ from infra_support import (
     HANDLERS,
     LOG_WRITE,
     NO_BUNDLING,
+    RECEIPT_WORKER_HANDLER,
     ROOT,
     TABLE_KMS,
     VPC_ENI,
@@ -28,12 +30,14 @@ from infra_support import (
     events_topic,
     function,
     grants,
+    inbound_bucket,
     index_arn,
     keys,
     log_group_of,
     logical_id,
     only,
     queues,
+    receipt_queues,
     ref,
     role_statements,
     spool_bucket,
@@ -45,6 +49,19 @@ from stacks import OUTPUT_IDS, SesameConfig, cdk_json_context, create_app
 from stacks.function import RUNTIME
 
 EXPIRING = {"quotas", "statistics", "deliveries", "receipts"}
+INBOUND_READ = {"s3:GetObject*", "s3:GetBucket*", "s3:List*"}
+# Customers' resources named by receipt rules, in the full context's pinned account and region.
+CUSTOMER_OBJECTS = json.dumps("arn:aws:s3:::*/*")
+CUSTOMER_KEYS = json.dumps("arn:aws:kms:eu-west-1:123456789012:key/*")
+CUSTOMER_FUNCTIONS = json.dumps("arn:aws:lambda:eu-west-1:123456789012:function:*")
+
+
+def customer_arn(service: str, resource: str, *, regional: bool = True) -> dict[str, Any]:
+    """An ARN of every resource of a kind in the account (and region), as an unpinned stack writes it."""
+    if not regional:  # S3: no region, no account
+        return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":{service}:::{resource}"]]}
+    parts = ["arn:", {"Ref": "AWS::Partition"}, f":{service}:", {"Ref": "AWS::Region"}, ":"]
+    return {"Fn::Join": ["", [*parts, {"Ref": "AWS::AccountId"}, f":{resource}"]]}
 
 
 class TestData:
@@ -292,6 +309,7 @@ class TestPermissions:
         main, mac = keys(full)
         queue, _ = queues(full)
         spool = spool_bucket(full)
+        inbound = inbound_bucket(full)
         zone = logical_id(full, "AWS::Route53::HostedZone", {"Name": "dkim.mail.example.com."})
         # The stack is pinned to eu-west-1 here, so CDK writes the partition literally.
         zone_arn = json.dumps(
@@ -320,8 +338,92 @@ class TestPermissions:
             ref(events_topic(full)): {"sns:Publish"},
             # SetIdentityNotificationTopic checks the customer's topic exists.
             customer_topics(full, pinned=True): {"sns:GetTopicAttributes"},
+            # Receiving: reads stored messages; checks, as CreateReceiptRule does, the customer's
+            # bucket, key and function its actions name.
+            arn(inbound): INBOUND_READ,
+            under_arn(inbound, "/*"): INBOUND_READ,
+            CUSTOMER_OBJECTS: {"s3:PutObject"},
+            CUSTOMER_KEYS: {"kms:DescribeKey"},
+            CUSTOMER_FUNCTIONS: {"lambda:GetFunction"},
         }
         assert grants(full, API_HANDLER) == expected
+
+    def test_receipt_worker_may_do_exactly_its_work(self, full: assertions.Template) -> None:
+        table = tables(full)
+        main, _ = keys(full)
+        receipt_queue, _ = receipt_queues(full)
+        delivery_queue, _ = queues(full)
+        inbound = inbound_bucket(full)
+        assert grants(full, RECEIPT_WORKER_HANDLER) == {
+            # PutMetricData only in the Sesame namespace (role_statements checks the condition).
+            '"*"': XRAY | {"cloudwatch:PutMetricData"},
+            arn(log_group_of(full, RECEIPT_WORKER_HANDLER)): LOG_WRITE,
+            # Consumes the receipt queue (the trigger's grant) and re-queues failed actions.
+            arn(receipt_queue): {
+                "sqs:ReceiveMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:SendMessage",
+            },
+            # Records each message's progress; finds the recipients' identities.
+            arn(table["receipts"]): DYNAMODB_READ_WRITE,
+            arn(table["identities"]): DYNAMODB_READ,
+            index_arn(table["identities"]): DYNAMODB_READ,
+            # Reads the stored message; parks a re-queued task too large for SQS under tasks/.
+            arn(inbound): INBOUND_READ,
+            under_arn(inbound, "/*"): INBOUND_READ,
+            under_arn(inbound, "/tasks/*"): {
+                "s3:PutObject",
+                "s3:PutObjectLegalHold",
+                "s3:PutObjectRetention",
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+                "s3:Abort*",
+            },
+            # Main key: tables, queues, buckets; a data key for its own encryption.
+            arn(main): TABLE_KMS | {"kms:GenerateDataKey"},
+            # Bounce: a DSN through the sending pipeline.
+            arn(delivery_queue): {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
+            under_arn(spool_bucket(full), "/*"): {
+                "s3:PutObject",
+                "s3:PutObjectLegalHold",
+                "s3:PutObjectRetention",
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+                "s3:Abort*",
+            },
+            # The actions: customers' buckets (with their keys), topics and functions.
+            CUSTOMER_OBJECTS: {"s3:PutObject"},
+            CUSTOMER_KEYS: {"kms:GenerateDataKey"},
+            customer_topics(full, pinned=True): {"sns:Publish"},
+            CUSTOMER_FUNCTIONS: {"lambda:InvokeFunction"},
+        }
+
+    def test_customer_bucket_writes_are_held_to_this_accounts_buckets(
+        self, default: assertions.Template
+    ) -> None:
+        for handler in (API_HANDLER, RECEIPT_WORKER_HANDLER):
+            (statement,) = [
+                s
+                for s in role_statements(default, handler)
+                if s["Action"] == "s3:PutObject" and "Condition" in s
+            ]
+            assert statement["Condition"] == {
+                "StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}
+            }
+
+    def test_metrics_are_written_to_the_sesame_namespace_only(self, default: assertions.Template) -> None:
+        (statement,) = [
+            s
+            for s in role_statements(default, RECEIPT_WORKER_HANDLER)
+            if "cloudwatch:PutMetricData" in as_list(s["Action"])
+        ]
+        assert statement["Action"] == "cloudwatch:PutMetricData"
+        assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Sesame"}}
+        for handler in (API_HANDLER, CHECKER_HANDLER, WORKER_HANDLER):
+            assert "cloudwatch:PutMetricData" not in set().union(*grants(default, handler).values())
 
     def test_checker_may_only_use_the_identities_table(self, full: assertions.Template) -> None:
         identities = tables(full)["identities"]
@@ -388,12 +490,33 @@ class TestPermissions:
                 under_arn(spool_bucket(default), "/*"),
                 customer_topics(default, pinned=False),
             },
+            RECEIPT_WORKER_HANDLER: {
+                '"*"',
+                index_arn(table["identities"]),
+                under_arn(spool_bucket(default), "/*"),
+                under_arn(inbound_bucket(default), "/*"),
+                under_arn(inbound_bucket(default), "/tasks/*"),
+                customer_topics(default, pinned=False),
+                json.dumps(customer_arn("s3", "*/*", regional=False), sort_keys=True),
+                json.dumps(customer_arn("kms", "key/*"), sort_keys=True),
+                json.dumps(customer_arn("lambda", "function:*"), sort_keys=True),
+            },
         }[handler]
+        if handler == API_HANDLER:
+            expected |= {
+                under_arn(inbound_bucket(default), "/*"),
+                json.dumps(customer_arn("s3", "*/*", regional=False), sort_keys=True),
+                json.dumps(customer_arn("kms", "key/*"), sort_keys=True),
+                json.dumps(customer_arn("lambda", "function:*"), sort_keys=True),
+            }
         wildcards = {resource for resource in grants(default, handler) if "*" in resource}
         assert wildcards == expected
         for statement in role_statements(default, handler):
             if "*" in as_list(statement["Resource"]):
-                allowed = XRAY | VPC_ENI if handler == WORKER_HANDLER else XRAY
+                allowed = {
+                    WORKER_HANDLER: XRAY | VPC_ENI,
+                    RECEIPT_WORKER_HANDLER: XRAY | {"cloudwatch:PutMetricData"},
+                }.get(handler, XRAY)
                 assert statement["Resource"] == "*" and set(as_list(statement["Action"])) <= allowed
 
     def test_no_route53_permission_without_a_dkim_zone(self, default: assertions.Template) -> None:
@@ -471,7 +594,8 @@ class TestOutputs:
         outputs = default.find_outputs("*")
         pools = {"IpPooldefaultAddresses", "IpPooldefaultReverseDns"}
         dkim = {"DkimSigningZone", "DkimHostedZoneId", "DkimNameServers"}
-        assert set(outputs) == (set(OUTPUT_IDS) - dkim) | pools
+        tiers = {"SubmissionEndpoint", "MxEndpoint"}  # off by default
+        assert set(outputs) == (set(OUTPUT_IDS) - dkim - tiers) | pools
         assert outputs["ApiUrl"]["Value"] == {"Fn::GetAtt": [api, "ApiEndpoint"]}
         assert outputs["Region"]["Value"] == {"Ref": "AWS::Region"}
 

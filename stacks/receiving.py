@@ -1,0 +1,246 @@
+"""Receiving: the inbound bucket, the receipt queue and its dead letters, the receipt worker, alarms.
+
+The MX stores each accepted message in the inbound bucket (under inbound/) and queues a receipt
+task before it answers 250; the receipt worker takes batches from the queue and runs the matching
+rules' actions (S3, SNS, Lambda, Bounce, ...), re-queueing a task whose action failed with a delay.
+A task that keeps failing goes to the dead-letter queue after ``max_receive_count`` receives; an
+action given up on after SES's four hours is counted as ``PublishExpired``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from stacks.acknowledgements import (
+    acknowledge_grant_wildcards,
+    acknowledge_resource_wildcard,
+    logical_id_reference,
+)
+from stacks.alarms import AlarmTopic
+from stacks.function import SesameFunction
+from stacks.sending import ALARM_PERIOD, QUEUE_RETENTION, VISIBILITY_TIMEOUT_FACTOR
+
+RECEIPT_WORKER_HANDLER = "lambdas.receiving_worker.handler"
+# The namespace of the runtime's own metrics: sesame.settings.Settings.metrics_namespace's default,
+# so the functions need no variable for it (tests/infra checks that the two agree).
+METRICS_NAMESPACE = "Sesame"
+# A Metrics Insights query (CloudWatch's, not a database's): every series of the metric, whatever
+# its account, rule set and rule.
+PUBLISH_EXPIRED_QUERY = 'SELECT SUM(PublishExpired) FROM SCHEMA("Sesame", AccountId, RuleSetName, RuleName)'
+RECEIPT_WORKER_TIMEOUT = cdk.Duration.seconds(300)
+RECEIPT_BATCH_SIZE = 10
+# Raw messages and receipt tasks are kept while their actions may still be retried (SES gives up
+# after four hours), with a margin for a worker that was down: five days, then S3 deletes them.
+INBOUND_EXPIRY = cdk.Duration.days(5)
+INBOUND_PREFIXES = ("inbound/", "tasks/")
+
+
+class Receiving(Construct):
+    """The inbound pipeline's resources and its receipt worker."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        code: lambda_.Code,
+        environment: Mapping[str, str],
+        worker_memory_mb: int,
+        max_receive_count: int,
+        queue_age_alarm: cdk.Duration,
+        access_logs: s3.IBucket,
+        alarms: AlarmTopic,
+        log_retention: logs.RetentionDays,
+        removal_policy: cdk.RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # Received mail is customers' mail: encrypted with the main key like everything at rest.
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+            removal_policy=removal_policy,
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(
+                RECEIPT_WORKER_TIMEOUT.to_seconds() * VISIBILITY_TIMEOUT_FACTOR
+            ),
+            retention_period=QUEUE_RETENTION,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=max_receive_count, queue=self.dead_letters
+            ),
+            removal_policy=removal_policy,
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Inbound",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=key,
+            bucket_key_enabled=True,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # Unversioned: a message is written once under its id; versions would only keep copies
+            # of customers' mail past its expiry.
+            versioned=False,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id=f"expire-{prefix.rstrip('/')}",
+                    prefix=prefix,
+                    expiration=INBOUND_EXPIRY,
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                )
+                for prefix in INBOUND_PREFIXES
+            ],
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="inbound/",
+            # Deleting the stack without deletion protection fails while messages remain: empty it
+            # first. (Auto-deletion would add a custom-resource function.)
+            removal_policy=removal_policy,
+        )
+
+        self.worker = SesameFunction(
+            self,
+            "Worker",
+            code=code,
+            handler=RECEIPT_WORKER_HANDLER,
+            description="runs receipt rules on received messages",
+            memory_mb=worker_memory_mb,
+            timeout=RECEIPT_WORKER_TIMEOUT,
+            environment={**environment, **self.runtime_environment},
+            log_key=key,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+            metrics_namespace=METRICS_NAMESPACE,
+        )
+        self.worker.function.add_event_source(
+            event_sources.SqsEventSource(
+                self.queue,
+                batch_size=RECEIPT_BATCH_SIZE,
+                # Only the records the worker lists come back; the others are deleted.
+                report_batch_item_failures=True,
+            )
+        )
+        self._alarms(alarms, queue_age_alarm)
+
+    @property
+    def runtime_environment(self) -> dict[str, str]:
+        """The variables naming these resources, for every function and task that uses them."""
+        return {
+            "SESAME_INBOUND_BUCKET": self.bucket.bucket_name,
+            "SESAME_RECEIVING_QUEUE_URL": self.queue.queue_url,
+        }
+
+    @property
+    def function(self) -> lambda_.Function:
+        return self.worker.function
+
+    def _alarms(self, alarms: AlarmTopic, queue_age: cdk.Duration) -> None:
+        # Missing data means an idle queue or no expired action: healthy.
+        self.dead_letter_alarm = cloudwatch.Alarm(
+            self,
+            "DeadLettersAlarm",
+            alarm_name=alarms.alarm_name("receipt-dead-letters"),
+            alarm_description="Received messages failed their receipt rules too often and were set "
+            "aside in the dead-letter queue. Inspect them, fix the cause, then redrive them to the "
+            "receipt queue.",
+            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
+                period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.queue_age_alarm = cloudwatch.Alarm(
+            self,
+            "QueueAgeAlarm",
+            alarm_name=alarms.alarm_name("receipt-queue-age"),
+            alarm_description="A received message has waited in the receipt queue longer than "
+            "expected: the receipt worker is failing, throttled or too slow for the traffic.",
+            metric=self.queue.metric_approximate_age_of_oldest_message(
+                period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=queue_age.to_seconds(),
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        # The runtime counts PublishExpired per account, rule set and rule: the query sums them.
+        self.publish_expired_alarm = cloudwatch.Alarm(
+            self,
+            "PublishExpiredAlarm",
+            alarm_name=alarms.alarm_name("receipt-publish-expired"),
+            alarm_description="A receipt rule action kept failing until it was given up on "
+            "(PublishExpired): a customer's bucket, topic, key or function refused it. The logs of "
+            "the receipt worker name the rule.",
+            metric=cloudwatch.MathExpression(
+                expression=PUBLISH_EXPIRED_QUERY,
+                using_metrics={},
+                period=ALARM_PERIOD,
+                label="PublishExpired",
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        for alarm in (self.dead_letter_alarm, self.queue_age_alarm, self.publish_expired_alarm):
+            alarms.notify(alarm)
+
+    # --- grants ---------------------------------------------------------------------------------
+
+    def grant_store(self, grantee: iam.IGrantable) -> None:
+        """Store accepted messages (the MX) and queue their receipt tasks."""
+        self.bucket.grant_put(grantee)
+        self.queue.grant_send_messages(grantee)
+        acknowledge_grant_wildcards(grantee, "kms:GenerateDataKey*", "kms:ReEncrypt*", "s3:Abort*")
+        self._acknowledge_objects(grantee)
+
+    def grant_requeue(self, grantee: iam.IGrantable) -> None:
+        """Put a task whose action failed back on the queue, with a delay; a task too large for a
+        queue message is parked in the bucket under tasks/ first."""
+        self.queue.grant_send_messages(grantee)
+        self.bucket.grant_put(grantee, "tasks/*")
+        acknowledge_grant_wildcards(grantee, "kms:GenerateDataKey*", "kms:ReEncrypt*", "s3:Abort*")
+        acknowledge_resource_wildcard(
+            grantee,
+            f"{logical_id_reference(self.bucket)}/tasks/*",
+            "Parked receipt tasks in the inbound bucket, under tasks/ only, keyed by message id, "
+            "account and attempt at runtime",
+        )
+
+    def grant_message_reading(self, grantee: iam.IGrantable) -> None:
+        """Read stored messages and tasks."""
+        self.bucket.grant_read(grantee)
+        acknowledge_grant_wildcards(grantee, "s3:GetObject*", "s3:GetBucket*", "s3:List*")
+        self._acknowledge_objects(grantee)
+
+    def _acknowledge_objects(self, grantee: iam.IGrantable) -> None:
+        acknowledge_resource_wildcard(
+            grantee,
+            f"{logical_id_reference(self.bucket)}/*",
+            "Objects of the inbound bucket, which holds nothing but received messages and their "
+            "receipt tasks, under keys made of message ids at runtime",
+        )
