@@ -11,6 +11,7 @@ import pytest
 from tests.support.compat_clients import close_clients
 from tests.support.dns_server import DnsTestServer
 from tests.support.local_process import LocalProcess, start_local
+from tests.support.smtp_sink import SmtpSink
 
 CHECK_INTERVAL = "0.5"
 
@@ -18,6 +19,13 @@ CHECK_INTERVAL = "0.5"
 @pytest.fixture(scope="module")
 def dns_server() -> Iterator[DnsTestServer]:
     with DnsTestServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback (STARTTLS offered) for modules that relay mail to it."""
+    with SmtpSink() as server:
         yield server
 
 

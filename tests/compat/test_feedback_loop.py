@@ -5,16 +5,16 @@ Complaint events, the suppression list, the send statistics."""
 
 from __future__ import annotations
 
-import json
 import smtplib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.compat_clients import aws_client, close_clients, sdk_client, wait_for
+from tests.support.compat_clients import running_local, sdk_client, wait_for
 from tests.support.dns_server import DnsTestServer
-from tests.support.local_process import LocalProcess, start_local
+from tests.support.event_stream import EventReader, subscribe_events
+from tests.support.local_process import LocalProcess
 from tests.support.smtp_sink import SmtpSink
 
 SENDER_DOMAIN = "sender.test"
@@ -22,48 +22,19 @@ RECIPIENT_DOMAIN = "inbox.test"
 
 
 @pytest.fixture(scope="module")
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def local(dns_server: DnsTestServer, sink: SmtpSink) -> Iterator[LocalProcess]:
-    process = start_local(
+    with running_local(
         "--dns", dns_server.address,
         "--check-interval", "0.5",
         "--relay", sink.address,
         "--max-send-rate", "40",
-    )  # fmt: skip
-    try:
+    ) as process:  # fmt: skip
         yield process
-    finally:
-        close_clients()
-        code = process.stop()
-        assert code == 0, "sesame local did not exit cleanly:\n" + "".join(process.output[-40:])
 
 
 @pytest.fixture(scope="module")
-def events(local: LocalProcess) -> Any:
-    sns, sqs = aws_client(local, "sns"), aws_client(local, "sqs")
-    topic = next(
-        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":sesame-events")
-    )
-    queue_url = sqs.create_queue(QueueName="feedback-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
-    seen: list[dict[str, Any]] = []
-
-    def of(message_id: str, event_type: str) -> list[dict[str, Any]]:
-        def poll() -> list[dict[str, Any]]:
-            for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-                seen.append(json.loads(m["Body"]))
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
-            return [e for e in seen if e["mail"]["messageId"] == message_id and e["eventType"] == event_type]
-
-        return wait_for(poll, bool, timeout=60)
-
-    return of
+def events(local: LocalProcess) -> EventReader:
+    return subscribe_events(local, "feedback-events")
 
 
 @pytest.fixture(scope="module")

@@ -41,12 +41,6 @@ def functions() -> Iterator[FunctionEndpoint]:
 
 
 @pytest.fixture(scope="module")
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def local(dns_server: DnsTestServer, sink: SmtpSink, functions: FunctionEndpoint) -> Iterator[LocalProcess]:
     process = start_local(
         "--dns", dns_server.address,

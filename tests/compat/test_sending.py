@@ -19,13 +19,14 @@ from botocore.exceptions import ClientError
 from tests.support.compat_clients import (
     aws_client,
     client_error,
-    close_clients,
+    running_local,
     sdk_client,
     sesame_admin,
     wait_for,
 )
 from tests.support.dns_server import DnsTestServer
-from tests.support.local_process import LocalProcess, start_local
+from tests.support.event_stream import EventReader, subscribe_events
+from tests.support.local_process import LocalProcess
 from tests.support.signing_zone import publish_dkim_cnames, serve_signing_zone
 from tests.support.smtp_sink import SmtpSink
 
@@ -34,59 +35,21 @@ RECIPIENT_DOMAIN = "inbox.test"
 
 
 @pytest.fixture(scope="module")
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def local(dns_server: DnsTestServer, sink: SmtpSink) -> Iterator[LocalProcess]:
-    process = start_local(
+    with running_local(
         "--dns", dns_server.address,
         "--check-interval", "0.5",
         "--relay", sink.address,
         "--retry-base", "0.5",
         "--max-send-rate", "40",
         "--max-24-hour-send", "1000",
-    )  # fmt: skip
-    try:
+    ) as process:  # fmt: skip
         yield process
-    finally:
-        close_clients()
-        code = process.stop()
-        assert code == 0, "sesame local did not exit cleanly:\n" + "".join(process.output[-40:])
 
 
 @pytest.fixture(scope="module")
-def events(local: LocalProcess) -> Any:
-    """An SQS queue on the embedded AWS subscribed to Sesame's event topic."""
-    sns, sqs = aws_client(local, "sns"), aws_client(local, "sqs")
-    topic = next(
-        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":sesame-events")
-    )
-    queue_url = sqs.create_queue(QueueName="test-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
-    return EventReader(sqs, queue_url)
-
-
-class EventReader:
-    def __init__(self, sqs: Any, queue_url: str) -> None:
-        self._sqs = sqs
-        self._url = queue_url
-        self.seen: list[dict[str, Any]] = []
-
-    def for_message(self, message_id: str, event_type: str, timeout: float = 60.0) -> list[dict[str, Any]]:
-        def poll() -> list[dict[str, Any]]:
-            answer = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10)
-            for m in answer.get("Messages", []):
-                self.seen.append(json.loads(m["Body"]))
-                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=m["ReceiptHandle"])
-            return [
-                e for e in self.seen if e["mail"]["messageId"] == message_id and e["eventType"] == event_type
-            ]
-
-        return wait_for(poll, bool, timeout=timeout)
+def events(local: LocalProcess) -> EventReader:
+    return subscribe_events(local, "test-events")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ DKIM-verified against the DNS the test serves, every refusal with SES's exact re
 from __future__ import annotations
 
 import base64
-import json
 import shutil
 import smtplib
 import socket
@@ -23,14 +22,15 @@ import pytest
 from sesame.domain.smtp_credentials import smtp_password
 from tests.support.compat_clients import (
     aws_client,
-    close_clients,
+    running_local,
     sdk_client,
     sesame_admin,
     sesame_admin_run,
     wait_for,
 )
 from tests.support.dns_server import DnsTestServer
-from tests.support.local_process import LocalProcess, start_local
+from tests.support.event_stream import EventReader, subscribe_events
+from tests.support.local_process import LocalProcess
 from tests.support.signing_zone import publish_dkim_cnames, serve_signing_zone
 from tests.support.smtp_sink import ReceivedMessage, SmtpSink
 
@@ -40,27 +40,16 @@ REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def local(dns_server: DnsTestServer, sink: SmtpSink) -> Iterator[LocalProcess]:
-    process = start_local(
+    with running_local(
         "--dns", dns_server.address,
         "--check-interval", "0.5",
         "--relay", sink.address,
         "--retry-base", "0.5",
         "--max-send-rate", "100",
         "--max-24-hour-send", "1000",
-    )  # fmt: skip
-    try:
+    ) as process:  # fmt: skip
         yield process
-    finally:
-        close_clients()
-        code = process.stop()
-        assert code == 0, "sesame local did not exit cleanly:\n" + "".join(process.output[-40:])
 
 
 def _address(local: LocalProcess, listener: str) -> tuple[str, int]:
@@ -98,27 +87,8 @@ def verified(local: LocalProcess, dns_server: DnsTestServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def events(local: LocalProcess) -> Any:
-    """Read Sesame's event topic through an SQS queue subscribed to it."""
-    sns, sqs = aws_client(local, "sns"), aws_client(local, "sqs")
-    topic = next(
-        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":sesame-events")
-    )
-    queue_url = sqs.create_queue(QueueName="smtp-test-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
-    seen: list[dict[str, Any]] = []
-
-    def for_message(message_id: str, event_type: str) -> list[dict[str, Any]]:
-        def poll() -> list[dict[str, Any]]:
-            for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-                seen.append(json.loads(m["Body"]))
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
-            return [e for e in seen if e["mail"]["messageId"] == message_id and e["eventType"] == event_type]
-
-        return wait_for(poll, bool, timeout=20)
-
-    return for_message
+def events(local: LocalProcess) -> EventReader:
+    return subscribe_events(local, "smtp-test-events")
 
 
 def _tls() -> ssl.SSLContext:

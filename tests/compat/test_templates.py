@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,15 +19,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.compat_clients import (
-    aws_client,
     client_error,
-    close_clients,
+    running_local,
     sdk_client,
     sesame_admin,
     wait_for,
 )
 from tests.support.dns_server import DnsTestServer
-from tests.support.local_process import LocalProcess, start_local
+from tests.support.event_stream import EventReader, subscribe_events
+from tests.support.local_process import LocalProcess
 from tests.support.smtp_sink import ReceivedMessage, SmtpSink
 
 SENDER_DOMAIN = "news.test"
@@ -39,67 +38,21 @@ REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def local(dns_server: DnsTestServer, sink: SmtpSink) -> Iterator[LocalProcess]:
-    process = start_local(
+    with running_local(
         "--dns", dns_server.address,
         "--check-interval", "0.5",
         "--relay", sink.address,
         "--retry-base", "0.5",
         "--max-send-rate", "200",
         "--max-24-hour-send", "5000",
-    )  # fmt: skip
-    try:
+    ) as process:  # fmt: skip
         yield process
-    finally:
-        close_clients()
-        code = process.stop()
-        assert code == 0, "sesame local did not exit cleanly:\n" + "".join(process.output[-40:])
-
-
-class EventReader:
-    def __init__(self, sqs: Any, queue_url: str) -> None:
-        self._sqs = sqs
-        self._url = queue_url
-        self._lock = threading.Lock()
-        self.seen: list[dict[str, Any]] = []
-
-    def _drain(self) -> None:
-        with self._lock:
-            answer = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10)
-            for message in answer.get("Messages", []):
-                self.seen.append(json.loads(message["Body"]))
-                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
-
-    def for_message(self, message_id: str, event_type: str, timeout: float = 20.0) -> list[dict[str, Any]]:
-        def poll() -> list[dict[str, Any]]:
-            self._drain()
-            return [
-                e for e in self.seen if e["mail"]["messageId"] == message_id and e["eventType"] == event_type
-            ]
-
-        return wait_for(poll, bool, timeout=timeout)
-
-    def types_for(self, message_id: str) -> list[str]:
-        self._drain()
-        return [e["eventType"] for e in self.seen if e["mail"]["messageId"] == message_id]
 
 
 @pytest.fixture(scope="module")
 def events(local: LocalProcess) -> EventReader:
-    sns, sqs = aws_client(local, "sns"), aws_client(local, "sqs")
-    topic = next(
-        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":sesame-events")
-    )
-    queue_url = sqs.create_queue(QueueName="template-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
-    return EventReader(sqs, queue_url)
+    return subscribe_events(local, "template-events")
 
 
 def _verify_domain(local: LocalProcess, dns_server: DnsTestServer, v1: Any, domain: str) -> None:

@@ -7,6 +7,7 @@ what the process logged.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -14,7 +15,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.support.local_process import LocalProcess
+from tests.support.local_process import LocalProcess, start_local
 
 REGION = "us-east-1"
 AWS_CLI = str(Path(sys.executable).with_name("aws"))
@@ -185,3 +186,15 @@ def verification_link(local: LocalProcess, address: str, *, after: int = 0, time
         lambda: verification_links(local, address), lambda found: len(found) > after, timeout=timeout
     )
     return links[-1]
+
+
+@contextlib.contextmanager
+def running_local(*flags: str) -> Iterator[LocalProcess]:
+    """`sesame local` with ``flags`` for the length of the block; it must then exit cleanly."""
+    process = start_local(*flags)
+    try:
+        yield process
+    finally:
+        close_clients()
+        code = process.stop()
+        assert code == 0, "sesame local did not exit cleanly:\n" + "".join(process.output[-40:])
