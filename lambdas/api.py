@@ -8,6 +8,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sesame.adapters.aws import AwsClients
+from sesame.adapters.cloudwatch_audit_log import send_audit_to_cloudwatch
 from sesame.api.apigateway import request_from_event, response_to_result
 from sesame.api.app import ApiApp
 from sesame.services import build_services
@@ -19,7 +21,11 @@ tracer = Tracer()
 
 @cache
 def _app() -> ApiApp:
-    return ApiApp(build_services(Settings.from_environment()))
+    settings = Settings.from_environment()
+    aws = AwsClients(settings)
+    if settings.audit_log_group:
+        send_audit_to_cloudwatch(aws.client("logs"), settings.audit_log_group)
+    return ApiApp(build_services(settings, aws))
 
 
 @logger.inject_lambda_context(clear_state=True)

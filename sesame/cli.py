@@ -1,5 +1,6 @@
-"""The `sesame` command: `sesame local` (local mode), `sesame admin ...` and `sesame smtp ...` (the
-SMTP tiers' container entry points)."""
+"""The `sesame` command: `sesame local` (local mode), `sesame admin ...`, `sesame smoke` (an
+end-to-end check of a deployed stack) and `sesame smtp ...` (the SMTP tiers' container entry
+points)."""
 
 from __future__ import annotations
 
@@ -273,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     from sesame import admin
 
     admin.add_arguments(commands.add_parser("admin", help="manage accounts and access keys"))
+    from sesame import smoke
+
+    smoke.add_arguments(commands.add_parser("smoke", help="an end-to-end check of a deployed stack"))
     _smtp_parser(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -285,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "smtp":
         tiers = {"mx": _run_smtp_mx, "egress": _run_smtp_egress, "submission": _run_smtp_submission}
         return tiers[args.smtp_command]()
+    if args.command == "smoke":
+        return smoke.main(args)
     try:
         admin.print_json(admin.run(args))
     except SesError as error:

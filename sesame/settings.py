@@ -127,6 +127,8 @@ class Settings(BaseModel):
     lambda_functions: dict[str, str] = Field(default_factory=dict)
     # CloudWatch namespace of Sesame's own metrics (receipt rule PublishFailure / PublishExpired).
     metrics_namespace: str = "Sesame"
+    # The CloudWatch Logs group the API writes its audit trail to (None: the process's log only).
+    audit_log_group: str | None = None
     # Local mode: also log address-verification links (a deployment only mails them).
     log_verification_links: bool = False
     # The host name this deployment gives itself in SMTP EHLO and in Received/reporting-MTA.
@@ -194,6 +196,7 @@ class Settings(BaseModel):
             "SESAME_RECEIVING_RETRY_BASE": "receiving_retry_base",
             "SESAME_RECEIVING_MAX_AGE": "receiving_max_age",
             "SESAME_METRICS_NAMESPACE": "metrics_namespace",
+            "SESAME_AUDIT_LOG_GROUP": "audit_log_group",
             "SESAME_DEFAULT_SANDBOX": "default_sandbox",
             "SESAME_SANDBOX_MAX_SEND_RATE": "sandbox_max_send_rate",
             "SESAME_SANDBOX_MAX_24_HOUR_SEND": "sandbox_max_24_hour_send",

@@ -13,6 +13,7 @@ from constructs import Construct
 from stacks.access_logs import AccessLogBucket
 from stacks.alarms import AlarmTopic
 from stacks.api import Api
+from stacks.audit import AuditLog
 from stacks.bundling import lambda_code
 from stacks.config import SesameConfig
 from stacks.containers import tier_image
@@ -91,6 +92,7 @@ OUTPUT_IDS = (
     "SubmissionEndpoint",
     "MxEndpoint",
     "DashboardName",
+    "AuditLogGroupName",
 )
 
 
@@ -220,11 +222,12 @@ class SesameStack(cdk.Stack):
             **self.sending.runtime_environment,
             **self.receiving.runtime_environment,
         }
+        self.audit = AuditLog(self, "Audit", key=self.keys.main, retention=retention, removal_policy=removal)
         self.api = Api(
             self,
             "Api",
             code=code,
-            environment=api_environment,
+            environment={**api_environment, **self.audit.environment},
             memory_mb=config.api_memory_mb,
             throttle_rate=config.api_throttle_rate,
             throttle_burst=config.api_throttle_burst,
@@ -233,6 +236,7 @@ class SesameStack(cdk.Stack):
             log_retention=retention,
             removal_policy=removal,
         )
+        self.audit.grant_write(self.api.function)
         self.verification = VerificationScheduler(
             self,
             "Verification",
@@ -596,6 +600,9 @@ class SesameStack(cdk.Stack):
                 "Inbound MX host: point the receiving domains' MX records here (CNAME or alias)",
             )
         self._output("DashboardName", self.dashboard.dashboard.dashboard_name, "CloudWatch dashboard")
+        self._output(
+            "AuditLogGroupName", self.audit.log_group.log_group_name, "Management API calls: the audit trail"
+        )
         self._pool_outputs()
         zone = self.dkim_zone
         # CloudFormation outputs cannot be empty: without a DKIM zone these are absent, which the

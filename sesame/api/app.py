@@ -11,6 +11,7 @@ import logging
 import uuid
 
 import sesame.api.operations  # noqa: F401  (registers every operation handler)
+from sesame.api import audit
 from sesame.api.context import RequestContext
 from sesame.api.registry import handler_for
 from sesame.api.verification_page import handle_verification_request
@@ -18,6 +19,7 @@ from sesame.domain.errors import InternalFailure, InvalidAction, InvalidClientTo
 from sesame.protocol.http import HttpRequest, HttpResponse
 from sesame.protocol.select import protocol_for
 from sesame.protocol.sigv4 import SigV4Verifier
+from sesame.protocol.wire import WireProtocol
 from sesame.services import Services
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,15 @@ class ApiApp:
         protocol = protocol_for(request)
         if protocol is None:
             return _not_found(request, request_id)
+        caller: tuple[str | None, str | None] = (None, None)
+        name: str | None = None
+        outcome = audit.SUCCESS
         try:
             access_key_id = self._verifier.verify(request)
             credentials = self._services.accounts.credentials_for(access_key_id)
             if credentials is None:  # revoked between the two lookups
                 raise InvalidClientTokenId("The security token included in the request is invalid.")
+            caller = (credentials[0], access_key_id)
             name = protocol.operation_name(request)
             handler = handler_for(protocol.version, name)
             if handler is None:
@@ -64,12 +70,37 @@ class ApiApp:
             output = handler(self._services, context, call.params)
             return protocol.serialize(name, output, request_id)
         except SesError as error:
+            outcome = error.wire_code(protocol.version)
             return protocol.serialize_error(error, request_id)
         except Exception:
             # A bug: logged with its traceback here, answered without it.
             log.exception("unhandled error in request %s", request_id)
             failure = InternalFailure("An internal error occurred. Request id " + request_id)
+            outcome = failure.wire_code(protocol.version)
             return protocol.serialize_error(failure, request_id)
+        finally:
+            if name is None:
+                name = _operation_name_or_none(protocol, request)
+            if name is not None and audit.is_audited(name):
+                audit.write(
+                    audit.audit_record(
+                        version=protocol.version,
+                        operation=name,
+                        outcome=outcome,
+                        request_id=request_id,
+                        source_ip=request.source_ip,
+                        account_id=caller[0],
+                        access_key_id=caller[1],
+                    )
+                )
+
+
+def _operation_name_or_none(protocol: WireProtocol, request: HttpRequest) -> str | None:
+    """The operation a request names, for the audit trail of a call refused before it was read."""
+    try:
+        return protocol.operation_name(request)
+    except Exception:  # an unreadable request names no operation
+        return None
 
 
 def _not_found(request: HttpRequest, request_id: str) -> HttpResponse:

@@ -308,3 +308,9 @@ def customer_topics(template: assertions.Template, *, pinned: bool) -> str:
         return json.dumps("arn:aws:sns:eu-west-1:123456789012:*")
     parts = ["arn:", {"Ref": "AWS::Partition"}, ":sns:", {"Ref": "AWS::Region"}, ":"]
     return json.dumps({"Fn::Join": ["", [*parts, {"Ref": "AWS::AccountId"}, ":*"]]}, sort_keys=True)
+
+
+def audit_log_group(template: assertions.Template) -> str:
+    """The log group the API function is told to write its audit trail to."""
+    variables = function(template, API_HANDLER)["Properties"]["Environment"]["Variables"]
+    return str(variables["SESAME_AUDIT_LOG_GROUP"]["Ref"])

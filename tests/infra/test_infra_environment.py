@@ -12,6 +12,7 @@ from infra_support import (
     HANDLERS,
     RECEIPT_WORKER_HANDLER,
     WORKER_HANDLER,
+    audit_log_group,
     events_topic,
     function,
     inbound_bucket,
@@ -45,6 +46,7 @@ STAND_INS = {
     "SESAME_EVENTS_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:SesameFull-Events-1",
     "SESAME_INBOUND_BUCKET": "sesamefull-inbound-1",
     "SESAME_RECEIVING_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/SesameFull-Receipts-1",
+    "SESAME_AUDIT_LOG_GROUP": "SesameFull-AuditLogs-1",
 }
 
 
@@ -110,7 +112,9 @@ class TestVariables:
             "SESAME_RECEIVING_QUEUE_URL": {"Ref": receipt_queue},
         }
         assert _variables(full, CHECKER_HANDLER) == everyone
-        assert _variables(full, API_HANDLER) == everyone | sending | receiving
+        # The API alone writes the audit trail.
+        audit = {"SESAME_AUDIT_LOG_GROUP": {"Ref": audit_log_group(full)}}
+        assert _variables(full, API_HANDLER) == everyone | sending | receiving | audit
         assert _variables(full, WORKER_HANDLER) == everyone | sending | delivery
         # The receipt worker's Bounce action sends through the sending pipeline.
         assert _variables(full, RECEIPT_WORKER_HANDLER) == everyone | sending | receiving

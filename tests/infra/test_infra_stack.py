@@ -26,6 +26,7 @@ from infra_support import (
     alarm_topic,
     arn,
     as_list,
+    audit_log_group,
     customer_topics,
     events_topic,
     function,
@@ -321,6 +322,8 @@ class TestPermissions:
         expected |= {
             '"*"': XRAY,
             arn(log_group_of(full, API_HANDLER)): LOG_WRITE,
+            # The audit trail, written by the function itself.
+            arn(audit_log_group(full)): LOG_WRITE,
             index_arn(table["identities"]): DYNAMODB_READ_WRITE,
             arn(main): TABLE_KMS | {"kms:GenerateDataKey"},
             arn(mac): {"kms:GenerateMac", "kms:VerifyMac"},
