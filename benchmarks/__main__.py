@@ -15,6 +15,7 @@ from benchmarks.harness import Benchmark, Figure, Options, table
 BENCHMARKS = [
     "benchmarks.api_bench",
     "benchmarks.sending_bench",
+    "benchmarks.mx_bench",
     "benchmarks.templates_bench",
     "benchmarks.smtp_bench",
 ]
