@@ -19,7 +19,7 @@ email addresses that are also verified").
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -122,25 +122,24 @@ class NotificationRouter:
         event_destination_covers: bool = False,
     ) -> Route:
         """Publish and/or forward one bounce; returns what was done."""
-        decision = self.decide(
-            message, NotificationType.BOUNCE, event_destination_covers=event_destination_covers
-        )
-        notification = bounce_notification(
-            message, bounce, region=self._region, headers=headers if decision.include_headers else None
-        )
-        decision = self._publish(message, NotificationType.BOUNCE, decision, notification)
-        if decision.forward_by_email:
-            report = build_bounce_report(
+        to_address = feedback_address(message, return_path)
+        return self._feedback(
+            message,
+            NotificationType.BOUNCE,
+            lambda included: bounce_notification(message, bounce, region=self._region, headers=included),
+            lambda: build_bounce_report(
                 mail_host_name=self._mail_host_name,
-                to_address=feedback_address(message, return_path),
+                to_address=to_address,
                 results=bounce.recipients,
                 original_message=original_message,
                 arrival=message.created_at,
                 at=bounce.at,
                 report_id=bounce.feedback_id,
-            )
-            self._mailer.send_feedback(message.account_id, feedback_address(message, return_path), report)
-        return decision
+            ),
+            headers=headers,
+            to_address=to_address,
+            event_destination_covers=event_destination_covers,
+        )
 
     def complaint(
         self,
@@ -153,24 +152,46 @@ class NotificationRouter:
         event_destination_covers: bool = False,
     ) -> Route:
         """Publish and/or forward one complaint; returns what was done."""
-        decision = self.decide(
-            message, NotificationType.COMPLAINT, event_destination_covers=event_destination_covers
-        )
-        notification = complaint_notification(
-            message, complaint, region=self._region, headers=headers if decision.include_headers else None
-        )
-        decision = self._publish(message, NotificationType.COMPLAINT, decision, notification)
-        if decision.forward_by_email:
-            report = build_complaint_report(
+        to_address = feedback_address(message, return_path)
+        return self._feedback(
+            message,
+            NotificationType.COMPLAINT,
+            lambda included: complaint_notification(
+                message, complaint, region=self._region, headers=included
+            ),
+            lambda: build_complaint_report(
                 mail_host_name=self._mail_host_name,
-                to_address=feedback_address(message, return_path),
+                to_address=to_address,
                 complaint=complaint,
                 original_mail_from=message.mail_from,
                 source=address_of(message.source),
                 original_message=original_message,
                 arrival=message.created_at,
-            )
-            self._mailer.send_feedback(message.account_id, feedback_address(message, return_path), report)
+            ),
+            headers=headers,
+            to_address=to_address,
+            event_destination_covers=event_destination_covers,
+        )
+
+    def _feedback(
+        self,
+        message: QueuedMessage,
+        kind: NotificationType,
+        notification: Callable[[MessageHeaders | None], Record],
+        report: Callable[[], bytes],
+        *,
+        headers: MessageHeaders | None,
+        to_address: str,
+        event_destination_covers: bool,
+    ) -> Route:
+        """The shared course of a bounce or complaint: the identity's topic (with headers if it
+        asks for them), then the report by email when forwarding applies."""
+        decision = self.decide(message, kind, event_destination_covers=event_destination_covers)
+        if decision.topic_arn is not None:
+            included = headers if decision.include_headers else None
+            decision = self._publish(message, kind, decision, notification(included))
+        if decision.forward_by_email:
+            self._mailer.send_feedback(message.account_id, to_address, report())
         return decision
 
     def delivery(
