@@ -755,15 +755,8 @@ class IdentityService:
     def verified_identity_for(self, account_id: str, address_or_domain: str) -> Identity | None:
         """The most specific verified identity that lets the account send as
         ``address_or_domain``: the address itself, else its domain or a parent domain."""
-        name = lookup_name(address_or_domain)
-        domain = name.rpartition("@")[2]
-        candidates = ([name] if "@" in name else []) + parent_domains(domain)
-        found = self._repo.get_many(account_id, candidates)
-        for candidate in candidates:
-            identity = found.get(candidate)
-            if identity is not None and identity.status is Status.SUCCESS:
-                return identity
-        return None
+        candidates = _sender_candidates(address_or_domain)
+        return _most_specific_verified(candidates, self._repo.get_many(account_id, candidates))
 
     def sending_identity(self, account_id: str, address: str) -> tuple[Identity, str | None] | None:
         """For a send as ``address``: the verified identity that allows it and the custom MAIL
@@ -771,12 +764,9 @@ class IdentityService:
 
         When the MAIL FROM domain is not verified, its MX-failure behaviour decides, as in SES:
         fall back to the default, or refuse the send (MailFromDomainNotVerified)."""
-        name = lookup_name(address)
-        candidates = ([name] if "@" in name else []) + parent_domains(name.rpartition("@")[2])
+        candidates = _sender_candidates(address)
         found = self._repo.get_many(account_id, candidates)
-        verified = next(
-            (found[c] for c in candidates if c in found and found[c].status is Status.SUCCESS), None
-        )
+        verified = _most_specific_verified(candidates, found)
         if verified is None:
             return None
         for candidate in candidates:
@@ -1112,6 +1102,17 @@ class IdentityService:
         dkim = next((parent.dkim for parent in parents if parent.dkim is not None), None)
         verified = identity.status is Status.SUCCESS or any(p.status is Status.SUCCESS for p in parents)
         return IdentityView(identity, dkim, verified)
+
+
+def _sender_candidates(address_or_domain: str) -> list[str]:
+    """The identities that may authorise sending as ``address_or_domain``, most specific first:
+    the address itself, then its domain and each parent domain."""
+    name = lookup_name(address_or_domain)
+    return ([name] if "@" in name else []) + parent_domains(name.rpartition("@")[2])
+
+
+def _most_specific_verified(candidates: Sequence[str], found: dict[str, Identity]) -> Identity | None:
+    return next((found[c] for c in candidates if c in found and found[c].status is Status.SUCCESS), None)
 
 
 def _advance(status: Status, outcome: Outcome, deadline: float, now: float) -> Status:
