@@ -78,3 +78,34 @@ class AlarmTopic(Construct):
         """Send the alarm's state changes, into and out of ALARM, to the topic."""
         alarm.add_alarm_action(self._action)
         alarm.add_ok_action(self._action)
+
+
+def above_zero(
+    scope: Construct, construct_id: str, *, name: str, description: str, metric: cloudwatch.IMetric
+) -> cloudwatch.Alarm:
+    """An alarm on any value above 0 in one period."""
+    return above(scope, construct_id, name=name, description=description, metric=metric, threshold=0)
+
+
+def above(
+    scope: Construct,
+    construct_id: str,
+    *,
+    name: str,
+    description: str,
+    metric: cloudwatch.IMetric,
+    threshold: float,
+) -> cloudwatch.Alarm:
+    """An alarm on a value above ``threshold`` in one period. Missing data (an idle queue, no
+    failure counted) is healthy: these metrics are only sent while there is activity."""
+    return cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_name=name,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods=1,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )

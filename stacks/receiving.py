@@ -27,7 +27,7 @@ from stacks.acknowledgements import (
     acknowledge_resource_wildcard,
     logical_id_reference,
 )
-from stacks.alarms import AlarmTopic
+from stacks.alarms import AlarmTopic, above, above_zero
 from stacks.function import SesameFunction
 from stacks.sending import ALARM_PERIOD, QUEUE_RETENTION, VISIBILITY_TIMEOUT_FACTOR
 
@@ -158,41 +158,34 @@ class Receiving(Construct):
 
     def _alarms(self, alarms: AlarmTopic, queue_age: cdk.Duration) -> None:
         # Missing data means an idle queue or no expired action: healthy.
-        self.dead_letter_alarm = cloudwatch.Alarm(
+        self.dead_letter_alarm = above_zero(
             self,
             "DeadLettersAlarm",
-            alarm_name=alarms.alarm_name("receipt-dead-letters"),
-            alarm_description="Received messages failed their receipt rules too often and were set "
+            name=alarms.alarm_name("receipt-dead-letters"),
+            description="Received messages failed their receipt rules too often and were set "
             "aside in the dead-letter queue. Inspect them, fix the cause, then redrive them to the "
             "receipt queue.",
             metric=self.dead_letters.metric_approximate_number_of_messages_visible(
                 period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
             ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.queue_age_alarm = cloudwatch.Alarm(
+        self.queue_age_alarm = above(
             self,
             "QueueAgeAlarm",
-            alarm_name=alarms.alarm_name("receipt-queue-age"),
-            alarm_description="A received message has waited in the receipt queue longer than "
+            name=alarms.alarm_name("receipt-queue-age"),
+            description="A received message has waited in the receipt queue longer than "
             "expected: the receipt worker is failing, throttled or too slow for the traffic.",
             metric=self.queue.metric_approximate_age_of_oldest_message(
                 period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
             ),
             threshold=queue_age.to_seconds(),
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         # The runtime counts PublishExpired per account, rule set and rule: the query sums them.
-        self.publish_expired_alarm = cloudwatch.Alarm(
+        self.publish_expired_alarm = above_zero(
             self,
             "PublishExpiredAlarm",
-            alarm_name=alarms.alarm_name("receipt-publish-expired"),
-            alarm_description="A receipt rule action kept failing until it was given up on "
+            name=alarms.alarm_name("receipt-publish-expired"),
+            description="A receipt rule action kept failing until it was given up on "
             "(PublishExpired): a customer's bucket, topic, key or function refused it. The logs of "
             "the receipt worker name the rule.",
             metric=cloudwatch.MathExpression(
@@ -201,10 +194,6 @@ class Receiving(Construct):
                 period=ALARM_PERIOD,
                 label="PublishExpired",
             ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         for alarm in (self.dead_letter_alarm, self.queue_age_alarm, self.publish_expired_alarm):
             alarms.notify(alarm)

@@ -31,7 +31,7 @@ from stacks.acknowledgements import (
     acknowledge_resource_wildcard,
     logical_id_reference,
 )
-from stacks.alarms import AlarmTopic
+from stacks.alarms import AlarmTopic, above, above_zero
 from stacks.function import SesameFunction
 
 DELIVERY_WORKER_HANDLER = "lambdas.delivery_worker.handler"
@@ -192,33 +192,26 @@ class Sending(Construct):
     def _alarms(self, alarms: AlarmTopic, queue_age: cdk.Duration) -> None:
         # SQS sends these metrics every minute while a queue is active; missing data means an idle
         # queue, which is healthy.
-        self.dead_letter_alarm = cloudwatch.Alarm(
+        self.dead_letter_alarm = above_zero(
             self,
             "DeadLettersAlarm",
-            alarm_name=alarms.alarm_name("delivery-dead-letters"),
-            alarm_description="Queued messages failed delivery too often and were set aside in the "
+            name=alarms.alarm_name("delivery-dead-letters"),
+            description="Queued messages failed delivery too often and were set aside in the "
             "dead-letter queue. Inspect them, fix the cause, then redrive them to the delivery queue.",
             metric=self.dead_letters.metric_approximate_number_of_messages_visible(
                 period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
             ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.queue_age_alarm = cloudwatch.Alarm(
+        self.queue_age_alarm = above(
             self,
             "QueueAgeAlarm",
-            alarm_name=alarms.alarm_name("delivery-queue-age"),
-            alarm_description="A message has waited in the delivery queue longer than expected: the "
+            name=alarms.alarm_name("delivery-queue-age"),
+            description="A message has waited in the delivery queue longer than expected: the "
             "delivery worker is failing, throttled or too slow for the traffic.",
             metric=self.queue.metric_approximate_age_of_oldest_message(
                 period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
             ),
             threshold=queue_age.to_seconds(),
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarms.notify(self.dead_letter_alarm)
         alarms.notify(self.queue_age_alarm)
