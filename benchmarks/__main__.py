@@ -18,6 +18,7 @@ BENCHMARKS = [
     "benchmarks.mx_bench",
     "benchmarks.templates_bench",
     "benchmarks.smtp_bench",
+    "benchmarks.event_stream_bench",
 ]
 
 

@@ -203,6 +203,8 @@ def _run_smtp_mx() -> int:
             limits=mx.limits(),
             threads=mx.threads,
             feedback=feedback.process if feedback else None,
+            metrics_interval=mx.metrics_interval,
+            metrics_tier=mx.metrics_tier,
         )
     except (ValidationError, ValueError, OSError) as error:
         print(f"sesame smtp mx: {error}", file=sys.stderr)

@@ -99,6 +99,8 @@ class Settings(BaseModel):
     spool_threshold: int = Field(default=200_000, ge=1, le=250_000)
     # The internal event stream (an SNS topic) every Send/Delivery/Bounce/... event goes to.
     events_topic_arn: str | None = None
+    # The EventBridge bus the event forwarder puts every event of that stream on (AWS only).
+    event_bus_name: str | None = None
     # Deliver every outbound message to this SMTP server ("host:port") instead of the MX.
     relay: str | None = None
     # Content scanners ("host:port"; None: not configured). SpamAssassin's spamd gives received
@@ -183,6 +185,7 @@ class Settings(BaseModel):
             "SESAME_DELIVERY_QUEUE_URL": "delivery_queue_url",
             "SESAME_SPOOL_BUCKET": "spool_bucket",
             "SESAME_EVENTS_TOPIC_ARN": "events_topic_arn",
+            "SESAME_EVENT_BUS_NAME": "event_bus_name",
             "SESAME_RELAY": "relay",
             "SESAME_SPAMD_ADDRESS": "spamd_address",
             "SESAME_CLAMD_ADDRESS": "clamd_address",

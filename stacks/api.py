@@ -16,6 +16,7 @@ import jsii
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -138,6 +139,23 @@ class Api(Construct):
     @property
     def function(self) -> lambda_.Function:
         return self.handler.function
+
+    def add_custom_domain(
+        self, construct_id: str, *, domain_name: str, certificate: acm.ICertificate
+    ) -> apigwv2.DomainName:
+        """Serve the API on ``domain_name`` too, at its root (SES's paths have no prefix). Clients
+        sign for the host they call; the function sees that host, so SigV4 holds on either name."""
+        domain = apigwv2.DomainName(
+            self,
+            construct_id,
+            domain_name=domain_name,
+            certificate=certificate,
+            security_policy=apigwv2.SecurityPolicy.TLS_1_2,
+        )
+        apigwv2.ApiMapping(
+            self, f"{construct_id}Mapping", api=self.http_api, domain_name=domain, stage=self.stage
+        )
+        return domain
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)

@@ -29,9 +29,34 @@ _IPV4 = re.compile(r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?P<domain>[^@\s]+)$")
 # SQS holds a message at most 14 days; a delivery may not be allowed to outlive its queue message.
 _MAX_QUEUE_RETENTION_SECONDS = 14 * 24 * 3600
+# Ranges no Elastic IP comes from (private, shared, loopback, link-local, multicast, reserved). Not
+# ipaddress's is_global: it also refuses the documentation ranges examples are written with.
+_NOT_PUBLIC = tuple(
+    ipaddress.IPv4Network(cidr)
+    for cidr in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3",
+    )
+)  # fmt: skip
 # Our own keys are snake_case; CDK's and the CLI's keys contain ':' '@' '-' or '/', so a snake_case
 # key that is not a field is almost certainly a misspelt one of ours.
 _OUR_KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*$")
+# Fargate's task sizes: CPU units -> the memory (MB) a task of that many units may have.
+_FARGATE_MEMORY_MB: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+}
+# ClamAV's documented minimum for clamd (3 GiB): its signature engine alone takes about 1.2 GiB.
+_SCANNING_MIN_MEMORY_MB = 3072
+
+
+def _describe_sizes(sizes: tuple[int, ...]) -> str:
+    if len(sizes) <= 4:
+        return "one of " + ", ".join(str(size) for size in sizes)
+    return f"a multiple of 1024 from {sizes[0]} to {sizes[-1]}"
 
 
 class ConfigError(ValueError):
@@ -89,6 +114,11 @@ class IpPool(BaseModel):
         description="The host name each address's PTR record should give (and whose A record must "
         "give the address back). Unset: mail_host_name.",
     )
+    addresses: tuple[str, ...] | None = Field(
+        default=None,
+        description="The public IPv4 addresses of allocation_ids, in the same order. Needed with "
+        "dns_zone_name: the SPF record and the sending host names' A records list them.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -113,10 +143,24 @@ class IpPool(BaseModel):
     def _reverse_dns(cls, value: str | None) -> str | None:
         return None if value is None else _dns_name(value, what="reverse_dns")
 
+    @field_validator("addresses")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for address in value or ():
+            if not _IPV4.match(address) or any(
+                ipaddress.IPv4Address(address) in network for network in _NOT_PUBLIC
+            ):
+                raise ValueError(f"{address!r} is not a public IPv4 address")
+        return value
+
     @model_validator(mode="after")
     def _count_or_ids(self) -> IpPool:
         if (self.eip_count is None) == (self.allocation_ids is None):
             raise ValueError(f"IP pool {self.name!r}: give either eip_count or allocation_ids (one of them)")
+        if self.addresses is not None and len(self.addresses) != len(self.allocation_ids or ()):
+            raise ValueError(
+                f"IP pool {self.name!r}: addresses are the public IPs of allocation_ids, one each, in order"
+            )
         return self
 
     @property
@@ -314,24 +358,97 @@ class SesameConfig(BaseModel):
     )
     mx_tasks: int = Field(default=1, ge=1, le=100, description="Inbound MX tasks (minimum).")
     mx_max_tasks: int = Field(default=4, ge=1, le=100, description="Inbound MX tasks (maximum).")
+    mx_scanning_enabled: bool = Field(
+        default=False,
+        description="spamd and clamd sidecars give received mail its spam and virus verdicts; needs "
+        f"mx_enabled. ClamAV asks for 3 GiB, so the MX tasks' memory (mx_task_memory_mb, else "
+        f"task_memory_mb) must be at least {_SCANNING_MIN_MEMORY_MB} when on.",
+    )
+    mx_task_cpu: int | None = Field(default=None, description="vCPU units of each MX task. Unset: task_cpu.")
+    mx_task_memory_mb: int | None = Field(
+        default=None,
+        ge=512,
+        le=30720,
+        description="Memory of each MX task (MB), so that scanning's memory is the MX's alone. Unset: "
+        "task_memory_mb.",
+    )
     task_cpu: int = Field(
         default=256, description="vCPU units of each SMTP task: 256, 512, 1024, 2048 or 4096."
     )
     task_memory_mb: int = Field(default=512, ge=512, le=30720, description="Memory of each SMTP task (MB).")
+    # Capacity also follows open connections per task (each server admits at most 1000). Public
+    # tiers: 200 leaves the room for a burst while a new task starts (about a minute), whether the
+    # sessions are short (submission) or slow senders holding one for minutes (MX). Egress: each
+    # relay connection is a worker's session waiting on one of the task's 64 delivery threads.
+    smtp_connections_per_task: int = Field(
+        default=200,
+        ge=1,
+        le=1000,
+        description="Open connections per submission or MX task the tier scales to keep (beside CPU).",
+    )
+    egress_connections_per_task: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="Open connections per egress relay task each pool scales to keep (beside CPU).",
+    )
     # DNS and the API's domain.
     mail_domains: tuple[str, ...] = Field(
         default=(),
         description="Domains this deployment receives mail for and sends from; with dns_zone_name, "
         "their MX, SPF, DMARC and MAIL FROM records are created in that zone.",
     )
-    dns_zone_name: str | None = Field(default=None, description="A Route 53 zone holding the mail domains.")
+    dns_zone_name: str | None = Field(
+        default=None,
+        description="The Route 53 zone of the mail domains. With it the stack creates the mail "
+        "records (see README), the Easy DKIM key zone dkim.ZONE delegated from it, and the host names "
+        "spf.ZONE, feedback-smtp.ZONE and inbound-smtp.ZONE. Without dns_hosted_zone_id the stack "
+        "creates a public hosted zone of that name (delegate it to the DnsNameServers output).",
+    )
     dns_hosted_zone_id: str | None = Field(default=None, description="That zone's id (needs dns_zone_name).")
     dmarc_policy: Literal["none", "quarantine", "reject"] = Field(
         default="none", description="The p= of the DMARC records created for the mail domains."
     )
+    dmarc_report_email: str | None = Field(
+        default=None,
+        description="Where receivers send aggregate DMARC reports (rua=mailto:). Unset: no reports.",
+    )
+    mail_from_subdomain: str = Field(
+        default="bounce",
+        description="The custom MAIL FROM domain of each mail domain is this label under it "
+        "(bounce.example.com): its MX and SPF records are created with the mail domain's.",
+    )
     api_domain_name: str | None = Field(default=None, description="Custom domain of the API (optional).")
     api_certificate_arn: str | None = Field(
-        default=None, description="ACM certificate of api_domain_name, in the stack's region."
+        default=None,
+        description="ACM certificate of api_domain_name, in the stack's region. Unset with "
+        "api_domain_name inside dns_zone_name: the stack requests one, validated through that zone.",
+    )
+    tracking_domain_name: str | None = Field(
+        default=None,
+        description="The domain of links in mail (verification links), served by the API on a "
+        "custom domain of its own; public_base_url defaults to https://THIS. Optional.",
+    )
+    tracking_certificate_arn: str | None = Field(
+        default=None,
+        description="ACM certificate of tracking_domain_name; unset inside dns_zone_name: requested "
+        "by the stack as api_certificate_arn is.",
+    )
+    # Events beyond the events topic.
+    event_bus_enabled: bool = Field(
+        default=False,
+        description="Put every sending event on an EventBridge bus of its own (PREFIX-events), as "
+        "SES's EventBridge destination does: source sesame.ses, detail-types such as 'Email "
+        "Delivered', the event record as detail. EventBridge charges per event.",
+    )
+    event_firehose_stream_arns: tuple[str, ...] = Field(
+        default=(),
+        max_length=5,
+        description="Firehose delivery streams that receive every sending event record (a rule on "
+        "the bus each; needs event_bus_enabled).",
+    )
+    event_consumer_memory_mb: int = Field(
+        default=256, ge=128, le=10240, description="Event stream consumer function memory (MB)."
     )
     # New accounts.
     default_sandbox: bool = Field(default=True, description="New accounts start in the sandbox.")
@@ -358,6 +475,9 @@ class SesameConfig(BaseModel):
         "dns_hosted_zone_id",
         "api_domain_name",
         "api_certificate_arn",
+        "dmarc_report_email",
+        "tracking_domain_name",
+        "tracking_certificate_arn",
         mode="before",
     )
     @classmethod
@@ -367,7 +487,9 @@ class SesameConfig(BaseModel):
             return None
         return value
 
-    @field_validator("availability_zones", "ip_pools", "mail_domains", mode="before")
+    @field_validator(
+        "availability_zones", "ip_pools", "mail_domains", "event_firehose_stream_arns", mode="before"
+    )
     @classmethod
     def _json_lists(cls, value: Any) -> Any:
         value = _json_if_text(value)
@@ -403,12 +525,12 @@ class SesameConfig(BaseModel):
     def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(_dns_name(domain, what="mail_domains entry") for domain in value)
 
-    @field_validator("dns_zone_name", "api_domain_name")
+    @field_validator("dns_zone_name", "api_domain_name", "tracking_domain_name")
     @classmethod
     def _names(cls, value: str | None) -> str | None:
         return None if value is None else _dns_name(value, what="domain name")
 
-    @field_validator("task_cpu")
+    @field_validator("task_cpu", "mx_task_cpu")
     @classmethod
     def _cpu(cls, value: int) -> int:
         if value not in (256, 512, 1024, 2048, 4096):
@@ -424,14 +546,43 @@ class SesameConfig(BaseModel):
             raise ValueError(f"smtp_tls_secret_arn {value!r} is not a Secrets Manager secret ARN")
         return value
 
-    @field_validator("api_certificate_arn")
+    @field_validator("api_certificate_arn", "tracking_certificate_arn")
     @classmethod
     def _certificate_arn(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(
             r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/\S+", value
         ):
-            raise ValueError(f"api_certificate_arn {value!r} is not an ACM certificate ARN")
+            raise ValueError(f"{value!r} is not an ACM certificate ARN")
         return value
+
+    @field_validator("event_firehose_stream_arns")
+    @classmethod
+    def _firehose_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for arn in value:
+            if not re.fullmatch(
+                r"arn:aws[a-z-]*:firehose:[a-z0-9-]+:\d{12}:deliverystream/[A-Za-z0-9_.-]{1,64}", arn
+            ):
+                raise ValueError(f"{arn!r} is not a Firehose delivery stream ARN")
+        return value
+
+    @field_validator("mail_from_subdomain")
+    @classmethod
+    def _mail_from_label(cls, value: str) -> str:
+        label = value.strip().lower()
+        if not _LABEL.match(label) or label.startswith("_"):
+            raise ValueError(f"mail_from_subdomain {value!r} must be one DNS label, like 'bounce'")
+        return label
+
+    @field_validator("dmarc_report_email")
+    @classmethod
+    def _dmarc_email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        match = _EMAIL.match(value.strip())
+        if not match or ";" in value or "," in value:
+            raise ValueError(f"dmarc_report_email {value!r} is not an email address")
+        _dns_name(match["domain"], what="dmarc_report_email's domain")
+        return value.strip()
 
     @model_validator(mode="after")
     def _network_and_tiers(self) -> SesameConfig:
@@ -474,9 +625,115 @@ class SesameConfig(BaseModel):
             ]
             if outside:
                 raise ValueError(f"mail_domains {outside} are not in dns_zone_name {self.dns_zone_name!r}")
-        if (self.api_domain_name is None) != (self.api_certificate_arn is None):
-            raise ValueError("give api_domain_name and api_certificate_arn together")
         return self
+
+    @model_validator(mode="after")
+    def _task_size(self) -> SesameConfig:
+        for cpu, memory, name in (
+            (self.task_cpu, self.task_memory_mb, "task_memory_mb"),
+            (self.mx_cpu, self.mx_memory_mb, "mx_task_memory_mb"),
+        ):
+            allowed = _FARGATE_MEMORY_MB[cpu]
+            if memory not in allowed:
+                raise ValueError(
+                    f"Fargate has no task of {cpu} CPU units with {memory} MB: with {cpu} units "
+                    f"{name} is {_describe_sizes(allowed)}"
+                )
+        return self
+
+    @property
+    def mx_cpu(self) -> int:
+        return self.mx_task_cpu or self.task_cpu
+
+    @property
+    def mx_memory_mb(self) -> int:
+        return self.mx_task_memory_mb or self.task_memory_mb
+
+    @model_validator(mode="after")
+    def _scanning(self) -> SesameConfig:
+        if not self.mx_scanning_enabled:
+            return self
+        if not self.mx_enabled:
+            raise ValueError("mx_scanning_enabled needs mx_enabled: the scanners run in the MX's tasks")
+        if self.mx_memory_mb < _SCANNING_MIN_MEMORY_MB:
+            raise ValueError(
+                f"mx_scanning_enabled needs MX tasks of at least {_SCANNING_MIN_MEMORY_MB} MB "
+                f"(mx_task_memory_mb, else task_memory_mb; got {self.mx_memory_mb}): ClamAV asks for "
+                "3 GiB at minimum, its signatures alone taking about 1.2 GiB, beside spamd and the MX "
+                "(and mx_task_cpu of 512 or more, as Fargate gives 256 units at most 2048 MB)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _dns(self) -> SesameConfig:
+        for name, certificate in (
+            ("api_domain_name", "api_certificate_arn"),
+            ("tracking_domain_name", "tracking_certificate_arn"),
+        ):
+            domain = getattr(self, name)
+            if getattr(self, certificate) and not domain:
+                raise ValueError(f"{certificate} needs {name}: the certificate is for that domain")
+            if domain and not getattr(self, certificate) and not self.in_dns_zone(domain):
+                raise ValueError(
+                    f"{name} {domain!r} needs {certificate}, or a dns_zone_name containing it (the "
+                    "stack then requests a certificate validated through the zone)"
+                )
+        if self.api_domain_name and self.api_domain_name == self.tracking_domain_name:
+            raise ValueError("tracking_domain_name must differ from api_domain_name (or leave it unset)")
+        if self.dns_zone_name:
+            unknown = [pool.name for pool in self.ip_pools if pool.allocation_ids and pool.addresses is None]
+            if unknown:
+                raise ValueError(
+                    f"ip_pools {unknown}: with dns_zone_name, give each pool of allocation_ids its "
+                    "addresses (the public IPs): the SPF record and the hosts' A records list them"
+                )
+        if self.event_firehose_stream_arns and not self.event_bus_enabled:
+            raise ValueError(
+                "event_firehose_stream_arns needs event_bus_enabled: the streams are fed from the bus"
+            )
+        if self.mail_domains and not self.dns_zone_name:
+            raise ValueError("mail_domains needs dns_zone_name: the zone their records are made in")
+        return self
+
+    def in_dns_zone(self, name: str) -> bool:
+        zone = self.dns_zone_name
+        return zone is not None and (name == zone or name.endswith(f".{zone}"))
+
+    @property
+    def signing_zone(self) -> str | None:
+        """Easy DKIM's key zone: as set, or dkim.ZONE when the deployment has a DNS zone."""
+        if self.dkim_signing_zone:
+            return self.dkim_signing_zone
+        return f"dkim.{self.dns_zone_name}" if self.dns_zone_name else None
+
+    @property
+    def inbound_mx_host(self) -> str | None:
+        """The host the mail domains' MX records name: the MX tier's load balancer, in the zone."""
+        return f"inbound-smtp.{self.dns_zone_name}" if self.dns_zone_name and self.mx_enabled else None
+
+    @property
+    def feedback_mx_host(self) -> str | None:
+        """The MX host of custom MAIL FROM domains, where bounces and complaints come back: as set,
+        or the MX tier's feedback-smtp.ZONE."""
+        if self.mail_from_mx_host:
+            return self.mail_from_mx_host
+        return f"feedback-smtp.{self.dns_zone_name}" if self.dns_zone_name and self.mx_enabled else None
+
+    @property
+    def link_base_url(self) -> str | None:
+        """Where links in mail point: as set, or the tracking domain, or the API's custom domain.
+        None: the API's own execute-api URL."""
+        if self.public_base_url:
+            return self.public_base_url
+        domain = self.tracking_domain_name or self.api_domain_name
+        return f"https://{domain}" if domain else None
+
+    @property
+    def spf_include(self) -> str | None:
+        """The domain whose SPF record lists the sending addresses: as set, or spf.ZONE."""
+        if self.spf_include_domain:
+            return self.spf_include_domain
+        return f"spf.{self.dns_zone_name}" if self.dns_zone_name else None
 
     @property
     def availability_zone_count(self) -> int:
@@ -620,6 +877,10 @@ class SesameConfig(BaseModel):
     @property
     def link_mac_key_alias(self) -> str:
         return f"alias/{self.name_prefix}-links"
+
+    @property
+    def event_bus_name(self) -> str:
+        return f"{self.name_prefix}-events"
 
     @classmethod
     def setting_names(cls) -> tuple[str, ...]:

@@ -65,3 +65,15 @@ def tier_image(tier: str, project_root: Path = PROJECT_ROOT) -> ecs.ContainerIma
         # x86_64: the image builds on any deploying machine without emulation.
         platform=cdk.aws_ecr_assets.Platform.LINUX_AMD64,
     )
+
+
+def sidecar_image(name: str, project_root: Path = PROJECT_ROOT) -> ecs.ContainerImage:
+    """The image of a sidecar built from containers/NAME alone: its Dockerfile copies nothing from
+    the rest of the repository, so its asset hash changes only with that directory."""
+    directory = project_root / "containers" / name
+    if not (directory / "Dockerfile").is_file():
+        raise FileNotFoundError(f"{directory / 'Dockerfile'} is missing: the {name} sidecar cannot be built")
+    return ecs.ContainerImage.from_asset(
+        str(directory),
+        platform=cdk.aws_ecr_assets.Platform.LINUX_AMD64,
+    )

@@ -1,4 +1,4 @@
-"""One CloudWatch dashboard for the platform: queues, functions, SMTP load balancers."""
+"""One CloudWatch dashboard for the platform: queues, functions, SMTP load balancers and tiers."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from stacks.smtp_service import open_connections_metric
+
 PERIOD = cdk.Duration.minutes(5)
 WIDTH = 12
 
 
 class Dashboard(Construct):
     """Depth and age of every queue, errors and throttles of every function, and the open
-    connections of every SMTP load balancer."""
+    connections of every SMTP load balancer and every SMTP tier (``smtp_tiers``: the names their
+    tasks publish their open connections under)."""
 
     def __init__(
         self,
@@ -27,10 +30,15 @@ class Dashboard(Construct):
         queues: Mapping[str, sqs.IQueue],
         functions: Mapping[str, lambda_.IFunction],
         load_balancers: Mapping[str, elbv2.INetworkLoadBalancer],
+        smtp_tiers: Sequence[str] = (),
+        metrics_namespace: str = "Sesame",
+        publish_expired: cloudwatch.IMetric | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=cdk.Duration.hours(3))
-        widgets: list[cloudwatch.IWidget] = []
+        widgets: list[cloudwatch.IWidget] = list(_sending(metrics_namespace))
+        if publish_expired is not None:
+            widgets.append(_graph("Receipt actions given up on (PublishExpired)", [publish_expired]))
         for name, queue in queues.items():
             widgets.append(
                 _graph(
@@ -64,6 +72,69 @@ class Dashboard(Construct):
         # Two graphs a row: a dashboard is 24 units wide, and one call to add_widgets is one row.
         for start in range(0, len(widgets), 24 // WIDTH):
             self.dashboard.add_widgets(*widgets[start : start + 24 // WIDTH])
+        self.dashboard.add_widgets(_smtp_connections(smtp_tiers, load_balancers))
+
+
+def _smtp_connections(
+    tiers: Sequence[str], load_balancers: Mapping[str, elbv2.INetworkLoadBalancer]
+) -> cloudwatch.GraphWidget:
+    """What the servers count (what their tiers scale on) beside what the load balancers see:
+    concurrent connections on the left, new ones per period on the right."""
+    # One data point per task a minute: over a minute, Sum is the tier's total.
+    minute = cdk.Duration.minutes(1)
+    left: list[cloudwatch.IMetric] = [
+        open_connections_metric(tier, statistic="Sum", period=minute).with_(label=f"{tier}: open (servers)")
+        for tier in tiers
+    ]
+    right: list[cloudwatch.IMetric] = []
+    for name, load_balancer in load_balancers.items():
+        left.append(
+            load_balancer.metrics.active_flow_count(
+                period=minute, statistic="Maximum", label=f"{name}: active flows (NLB)"
+            )
+        )
+        right.append(
+            load_balancer.metrics.new_flow_count(
+                period=minute, statistic="Sum", label=f"{name}: new flows (NLB)"
+            )
+        )
+    return cloudwatch.GraphWidget(title="SMTP connections", left=left, right=right, width=24)
+
+
+def _sending(namespace: str) -> list[cloudwatch.GraphWidget]:
+    """The event stream consumer's counts (SES's metric names) and the reputation rates made of
+    them, with the levels at which SES reviews (bounces 5 %, complaints 0.1 %) and pauses (10 %,
+    0.5 %) an account. The rates are over the dashboard's period, not SES's representative volume:
+    a guide to act on early, not SES's figure."""
+
+    def count(name: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(namespace=namespace, metric_name=name, statistic="Sum", period=PERIOD)
+
+    volume = _graph(
+        "Sending: sends, deliveries, bounces, complaints, rejects",
+        [count(name).with_(label=name) for name in ("Send", "Delivery", "Bounce", "Complaint", "Reject")],
+    )
+    hour = cdk.Duration.hours(1)
+    rates = {
+        "bounce rate (%)": "IF(send > 0, 100 * bounce / send, 0)",
+        "complaint rate (%)": "IF(send > 0, 100 * complaint / send, 0)",
+    }
+    using = {"send": count("Send"), "bounce": count("Bounce"), "complaint": count("Complaint")}
+    reputation = cloudwatch.GraphWidget(
+        title="Reputation: bounce and complaint rates (hourly)",
+        left=[
+            cloudwatch.MathExpression(expression=expression, using_metrics=using, label=label, period=hour)
+            for label, expression in rates.items()
+        ],
+        left_annotations=[
+            cloudwatch.HorizontalAnnotation(value=5, label="bounces: SES reviews"),
+            cloudwatch.HorizontalAnnotation(value=10, label="bounces: SES pauses"),
+            cloudwatch.HorizontalAnnotation(value=0.1, label="complaints: SES reviews"),
+            cloudwatch.HorizontalAnnotation(value=0.5, label="complaints: SES pauses"),
+        ],
+        width=WIDTH,
+    )
+    return [volume, reputation]
 
 
 def _graph(title: str, metrics: Sequence[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_route53 as route53
 from constructs import Construct
+
+from stacks.hosted_zones import public_zone
 
 
 class DkimZone(Construct):
@@ -22,27 +23,18 @@ class DkimZone(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.zone_name = zone_name
-        self.name_servers: list[str] | None
-        if hosted_zone_id:
-            # Referenced by attributes, not looked up: synth makes no AWS call.
-            self.zone: route53.IHostedZone = route53.HostedZone.from_hosted_zone_attributes(
-                self, "Zone", hosted_zone_id=hosted_zone_id, zone_name=zone_name
-            )
-            self.name_servers = None
-        else:
-            zone = route53.PublicHostedZone(
-                self,
-                "Zone",
-                zone_name=zone_name,
-                comment="Sesame Easy DKIM: public keys behind customers' CNAME records",
-            )
-            # Retained with the stack's data by default: customers' CNAMEs point into this zone. With
-            # deletion protection off it goes with the stack, once the records the runtime added
-            # (unknown to CloudFormation) are deleted: Route 53 refuses to delete a non-empty zone.
-            zone.apply_removal_policy(removal_policy)
-            self.zone = zone
-            # The parent zone must delegate to these (an NS record), which the stack outputs.
-            self.name_servers = zone.hosted_zone_name_servers
+        made = public_zone(
+            self,
+            "Zone",
+            zone_name=zone_name,
+            hosted_zone_id=hosted_zone_id,
+            comment="Sesame Easy DKIM: public keys behind customers' CNAME records",
+            removal_policy=removal_policy,
+        )
+        self.zone = made.zone
+        # The parent zone must delegate to these (an NS record), which the stack outputs, or
+        # creates itself when the parent is the deployment's DNS zone.
+        self.name_servers = made.name_servers
 
     @property
     def hosted_zone_id(self) -> str:

@@ -40,6 +40,7 @@ class EgressTier(Construct):
         max_tasks: int,
         cpu: int,
         memory_mb: int,
+        connections_per_task: int,
         log_key: kms.IKey,
         log_retention: logs.RetentionDays,
         removal_policy: cdk.RemovalPolicy,
@@ -61,6 +62,8 @@ class EgressTier(Construct):
         self.services: dict[str, SmtpService] = {}
         for index, pool in enumerate(network.pools):
             port = first_port + index
+            # Each pool scales on its own relays' connections.
+            tier = f"egress-{pool.name}"
             self.services[pool.name] = SmtpService(
                 self,
                 f"Pool-{pool.name}",
@@ -72,6 +75,7 @@ class EgressTier(Construct):
                     "SESAME_EGRESS_PORT": str(RELAY_CONTAINER_PORT),
                     # Behind the NLB the relay sees the load balancer's addresses: both in the VPC.
                     "SESAME_EGRESS_ALLOWED_NETWORKS": network.cidr,
+                    "SESAME_EGRESS_METRICS_TIER": tier,
                 },
                 subnets=network.pool_subnets(pool),
                 load_balancer=self.load_balancer,
@@ -86,6 +90,8 @@ class EgressTier(Construct):
                 log_key=log_key,
                 log_retention=log_retention,
                 removal_policy=removal_policy,
+                tier=tier,
+                connections_per_task=connections_per_task,
             )
             self.relays[pool.name] = f"{self.load_balancer.load_balancer_dns_name}:{port}"
 

@@ -38,8 +38,8 @@ def pool_subnet_group(pool: IpPool) -> str:
 
 @dataclass(frozen=True)
 class PoolAddress:
-    """One sending address of a pool: its allocation, its IP when the stack allocated it, and the
-    host name its reverse DNS (PTR) record should give."""
+    """One sending address of a pool: its allocation, its IP (when the stack allocated it or the
+    configuration gives it), and the host name its reverse DNS (PTR) record should give."""
 
     pool: str
     allocation_id: str
@@ -122,9 +122,10 @@ class Network(Construct):
         reverse_dns = pool.reverse_dns or default_reverse_dns
         allocations: list[str] = []
         if pool.allocation_ids:
-            for allocation in pool.allocation_ids:
+            known = pool.addresses or (None,) * len(pool.allocation_ids)
+            for allocation, address in zip(pool.allocation_ids, known, strict=True):
                 allocations.append(allocation)
-                self.addresses.append(PoolAddress(pool.name, allocation, None, reverse_dns))
+                self.addresses.append(PoolAddress(pool.name, allocation, address, reverse_dns))
         else:
             for index in range(pool.eip_count or 0):
                 eip = ec2.CfnEIP(

@@ -19,7 +19,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.acknowledgements import (
@@ -27,9 +26,9 @@ from stacks.acknowledgements import (
     acknowledge_resource_wildcard,
     logical_id_reference,
 )
-from stacks.alarms import AlarmTopic, above, above_zero
+from stacks.alarms import AlarmTopic, above_zero
 from stacks.function import SesameFunction
-from stacks.sending import ALARM_PERIOD, QUEUE_RETENTION, VISIBILITY_TIMEOUT_FACTOR
+from stacks.work_queues import ALARM_PERIOD, WorkQueues, work_queue_alarms, work_queues
 
 RECEIPT_WORKER_HANDLER = "lambdas.receiving_worker.handler"
 # The namespace of the runtime's own metrics: sesame.settings.Settings.metrics_namespace's default,
@@ -66,31 +65,14 @@ class Receiving(Construct):
         removal_policy: cdk.RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        # Received mail is customers' mail: encrypted with the main key like everything at rest.
-        self.dead_letters = sqs.Queue(
+        queues = work_queues(
             self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=QUEUE_RETENTION,
+            key=key,
+            worker_timeout=RECEIPT_WORKER_TIMEOUT,
+            max_receive_count=max_receive_count,
             removal_policy=removal_policy,
         )
-        self.queue = sqs.Queue(
-            self,
-            "Queue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            visibility_timeout=cdk.Duration.seconds(
-                RECEIPT_WORKER_TIMEOUT.to_seconds() * VISIBILITY_TIMEOUT_FACTOR
-            ),
-            retention_period=QUEUE_RETENTION,
-            dead_letter_queue=sqs.DeadLetterQueue(
-                max_receive_count=max_receive_count, queue=self.dead_letters
-            ),
-            removal_policy=removal_policy,
-        )
+        self.queue, self.dead_letters = queues.queue, queues.dead_letters
         self.bucket = s3.Bucket(
             self,
             "Inbound",
@@ -157,29 +139,19 @@ class Receiving(Construct):
         return self.worker.function
 
     def _alarms(self, alarms: AlarmTopic, queue_age: cdk.Duration) -> None:
-        # Missing data means an idle queue or no expired action: healthy.
-        self.dead_letter_alarm = above_zero(
+        self.dead_letter_alarm, self.queue_age_alarm = work_queue_alarms(
             self,
-            "DeadLettersAlarm",
-            name=alarms.alarm_name("receipt-dead-letters"),
-            description="Received messages failed their receipt rules too often and were set "
-            "aside in the dead-letter queue. Inspect them, fix the cause, then redrive them to the "
+            WorkQueues(self.queue, self.dead_letters),
+            alarms=alarms,
+            name="receipt",
+            dead_letters_description="Received messages failed their receipt rules too often and were "
+            "set aside in the dead-letter queue. Inspect them, fix the cause, then redrive them to the "
             "receipt queue.",
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
-            ),
-        )
-        self.queue_age_alarm = above(
-            self,
-            "QueueAgeAlarm",
-            name=alarms.alarm_name("receipt-queue-age"),
-            description="A received message has waited in the receipt queue longer than "
+            queue_age_description="A received message has waited in the receipt queue longer than "
             "expected: the receipt worker is failing, throttled or too slow for the traffic.",
-            metric=self.queue.metric_approximate_age_of_oldest_message(
-                period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=queue_age.to_seconds(),
+            queue_age=queue_age,
         )
+        # Missing data means no expired action: healthy.
         # The runtime counts PublishExpired per account, rule set and rule: the query sums them.
         self.publish_expired_alarm = above_zero(
             self,
@@ -188,15 +160,16 @@ class Receiving(Construct):
             description="A receipt rule action kept failing until it was given up on "
             "(PublishExpired): a customer's bucket, topic, key or function refused it. The logs of "
             "the receipt worker name the rule.",
-            metric=cloudwatch.MathExpression(
-                expression=PUBLISH_EXPIRED_QUERY,
-                using_metrics={},
-                period=ALARM_PERIOD,
-                label="PublishExpired",
-            ),
+            metric=self.publish_expired_metric,
         )
-        for alarm in (self.dead_letter_alarm, self.queue_age_alarm, self.publish_expired_alarm):
-            alarms.notify(alarm)
+        alarms.notify(self.publish_expired_alarm)
+
+    @property
+    def publish_expired_metric(self) -> cloudwatch.MathExpression:
+        """Every rule's PublishExpired, summed (the runtime counts per account, rule set and rule)."""
+        return cloudwatch.MathExpression(
+            expression=PUBLISH_EXPIRED_QUERY, using_metrics={}, period=ALARM_PERIOD, label="PublishExpired"
+        )
 
     # --- grants ---------------------------------------------------------------------------------
 

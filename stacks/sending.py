@@ -14,7 +14,6 @@ import math
 from collections.abc import Mapping
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -23,7 +22,6 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.acknowledgements import (
@@ -31,20 +29,14 @@ from stacks.acknowledgements import (
     acknowledge_resource_wildcard,
     logical_id_reference,
 )
-from stacks.alarms import AlarmTopic, above, above_zero
+from stacks.alarms import AlarmTopic
 from stacks.function import SesameFunction
+from stacks.work_queues import WorkQueues, work_queue_alarms, work_queues
 
 DELIVERY_WORKER_HANDLER = "lambdas.delivery_worker.handler"
 
-# AWS's advice for a queue that triggers Lambda: a visibility timeout of at least six times the
-# function's timeout, so that a batch held back by throttling is retried before it reappears.
-VISIBILITY_TIMEOUT_FACTOR = 6
-# SQS's longest retention. A message must never vanish unseen: however long the worker is down, it
-# must still find each message and bounce the late ones (max_delivery_age is at most this).
-QUEUE_RETENTION = cdk.Duration.days(14)
 # Spooled bodies outlive the last possible attempt by at least this much.
 SPOOL_MARGIN_DAYS = 1
-ALARM_PERIOD = cdk.Duration.minutes(5)
 
 
 def spool_expiry_days(max_delivery_age_seconds: int) -> int:
@@ -80,32 +72,14 @@ class Sending(Construct):
         vpc_subnets: ec2.SubnetSelection | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        # Everything at rest is encrypted with the main key: the messages' contents are customers'
-        # mail, as sensitive as anything the platform holds. A message moved to a standard queue's
-        # dead-letter queue keeps its original enqueue time, so the dead-letter queue keeps the
-        # longest retention there is, like the queue.
-        self.dead_letters = sqs.Queue(
+        queues = work_queues(
             self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=QUEUE_RETENTION,
+            key=key,
+            worker_timeout=worker_timeout,
+            max_receive_count=max_receive_count,
             removal_policy=removal_policy,
         )
-        self.queue = sqs.Queue(
-            self,
-            "Queue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            visibility_timeout=cdk.Duration.seconds(worker_timeout.to_seconds() * VISIBILITY_TIMEOUT_FACTOR),
-            retention_period=QUEUE_RETENTION,
-            dead_letter_queue=sqs.DeadLetterQueue(
-                max_receive_count=max_receive_count, queue=self.dead_letters
-            ),
-            removal_policy=removal_policy,
-        )
+        self.queue, self.dead_letters = queues.queue, queues.dead_letters
         self.spool = s3.Bucket(
             self,
             "Spool",
@@ -190,31 +164,18 @@ class Sending(Construct):
         return self.worker.function
 
     def _alarms(self, alarms: AlarmTopic, queue_age: cdk.Duration) -> None:
-        # SQS sends these metrics every minute while a queue is active; missing data means an idle
-        # queue, which is healthy.
-        self.dead_letter_alarm = above_zero(
+        self.dead_letter_alarm, self.queue_age_alarm = work_queue_alarms(
             self,
-            "DeadLettersAlarm",
-            name=alarms.alarm_name("delivery-dead-letters"),
-            description="Queued messages failed delivery too often and were set aside in the "
-            "dead-letter queue. Inspect them, fix the cause, then redrive them to the delivery queue.",
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
-            ),
+            WorkQueues(self.queue, self.dead_letters),
+            alarms=alarms,
+            name="delivery",
+            dead_letters_description="Queued messages failed delivery too often and were set aside "
+            "in the dead-letter queue. Inspect them, fix the cause, then redrive them to the delivery "
+            "queue.",
+            queue_age_description="A message has waited in the delivery queue longer than expected: "
+            "the delivery worker is failing, throttled or too slow for the traffic.",
+            queue_age=queue_age,
         )
-        self.queue_age_alarm = above(
-            self,
-            "QueueAgeAlarm",
-            name=alarms.alarm_name("delivery-queue-age"),
-            description="A message has waited in the delivery queue longer than expected: the "
-            "delivery worker is failing, throttled or too slow for the traffic.",
-            metric=self.queue.metric_approximate_age_of_oldest_message(
-                period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
-            ),
-            threshold=queue_age.to_seconds(),
-        )
-        alarms.notify(self.dead_letter_alarm)
-        alarms.notify(self.queue_age_alarm)
 
     # --- grants ---------------------------------------------------------------------------------
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -27,11 +29,15 @@ from stacks.dashboard import Dashboard
 from stacks.data import Data
 from stacks.dkim_zone import DkimZone
 from stacks.egress import EgressTier
+from stacks.event_stream import EventStream
 from stacks.function import ARCHITECTURE, RUNTIME
 from stacks.keys import Keys
+from stacks.mail_dns import MailDns
 from stacks.network import Network
-from stacks.receiving import Receiving
+from stacks.receiving import METRICS_NAMESPACE, Receiving
+from stacks.scanners import scanner_sidecars
 from stacks.sending import Sending
+from stacks.smtp_service import Sidecar
 from stacks.smtp_tiers import MX_LISTENERS, SUBMISSION_LISTENERS, PublicSmtpTier, tls_secrets
 from stacks.verification import VerificationScheduler
 
@@ -93,6 +99,9 @@ OUTPUT_IDS = (
     "MxEndpoint",
     "DashboardName",
     "AuditLogGroupName",
+    "DnsNameServers",
+    "ApiCustomUrl",
+    "EventBusName",
 )
 
 
@@ -129,11 +138,22 @@ class SesameStack(cdk.Stack):
             DkimZone(
                 self,
                 "DkimZone",
-                zone_name=config.dkim_signing_zone,
+                zone_name=config.signing_zone,
                 hosted_zone_id=config.dkim_hosted_zone_id,
                 removal_policy=removal,
             )
-            if config.dkim_signing_zone
+            if config.signing_zone
+            else None
+        )
+        self.mail_dns = (
+            MailDns(
+                self,
+                "MailDns",
+                zone_name=config.dns_zone_name,
+                hosted_zone_id=config.dns_hosted_zone_id,
+                removal_policy=removal,
+            )
+            if config.dns_zone_name
             else None
         )
 
@@ -173,6 +193,7 @@ class SesameStack(cdk.Stack):
             max_tasks=config.egress_max_tasks,
             cpu=config.task_cpu,
             memory_mb=config.task_memory_mb,
+            connections_per_task=config.egress_connections_per_task,
             log_key=self.keys.main,
             log_retention=retention,
             removal_policy=removal,
@@ -222,6 +243,22 @@ class SesameStack(cdk.Stack):
             **self.sending.runtime_environment,
             **self.receiving.runtime_environment,
         }
+        self.event_stream = EventStream(
+            self,
+            "EventStream",
+            bus_name=config.event_bus_name if config.event_bus_enabled else None,
+            events_topic=self.sending.events,
+            key=self.keys.main,
+            code=code,
+            environment={"POWERTOOLS_SERVICE_NAME": "sesame", "LOG_LEVEL": config.log_level},
+            memory_mb=config.event_consumer_memory_mb,
+            max_receive_count=config.max_receive_count,
+            queue_age_alarm=cdk.Duration.minutes(config.queue_age_alarm_minutes),
+            firehose_stream_arns=config.event_firehose_stream_arns,
+            alarms=self.alarms,
+            log_retention=retention,
+            removal_policy=removal,
+        )
         self.audit = AuditLog(self, "Audit", key=self.keys.main, retention=retention, removal_policy=removal)
         self.api = Api(
             self,
@@ -231,12 +268,13 @@ class SesameStack(cdk.Stack):
             memory_mb=config.api_memory_mb,
             throttle_rate=config.api_throttle_rate,
             throttle_burst=config.api_throttle_burst,
-            public_base_url=config.public_base_url,
+            public_base_url=config.link_base_url,
             log_key=self.keys.main,
             log_retention=retention,
             removal_policy=removal,
         )
         self.audit.grant_write(self.api.function)
+        self.api_domains = self._api_domains()
         self.verification = VerificationScheduler(
             self,
             "Verification",
@@ -284,11 +322,14 @@ class SesameStack(cdk.Stack):
                 ports=MX_LISTENERS,
                 min_tasks=config.mx_tasks,
                 max_tasks=config.mx_max_tasks,
+                sidecars=scanner_sidecars() if config.mx_scanning_enabled else (),
             )
             if config.mx_enabled
             else None
         )
         self._grant()
+        if self.mail_dns:
+            self._mail_records(self.mail_dns)
         self.dashboard = self._dashboard()
         self._outputs()
 
@@ -303,6 +344,7 @@ class SesameStack(cdk.Stack):
         ports: Mapping[int, int],
         min_tasks: int,
         max_tasks: int,
+        sidecars: Sequence[Sidecar] = (),
     ) -> PublicSmtpTier:
         config = self.config
         return PublicSmtpTier(
@@ -318,16 +360,88 @@ class SesameStack(cdk.Stack):
             ports=ports,
             min_tasks=min_tasks,
             max_tasks=max_tasks,
-            cpu=config.task_cpu,
-            memory_mb=config.task_memory_mb,
+            cpu=config.mx_cpu if tier == "mx" else config.task_cpu,
+            memory_mb=config.mx_memory_mb if tier == "mx" else config.task_memory_mb,
             # Clients send a message or a few per session; two minutes lets them finish.
             deregistration_delay=cdk.Duration.seconds(120),
+            tier=tier,
+            connections_per_task=config.smtp_connections_per_task,
             log_key=self.keys.main,
             log_retention=_RETENTION[config.log_retention_days],
             removal_policy=cdk.RemovalPolicy.RETAIN
             if config.deletion_protection
             else cdk.RemovalPolicy.DESTROY,
+            sidecars=sidecars,
         )
+
+    def _certificate(self, construct_id: str, domain_name: str, arn: str | None) -> acm.ICertificate:
+        """The given certificate, or one requested for ``domain_name`` and validated through the
+        deployment's zone (the configuration allows no other case)."""
+        if arn:
+            return acm.Certificate.from_certificate_arn(self, construct_id, arn)
+        assert self.mail_dns, "config: a domain without a certificate lies in dns_zone_name"
+        return acm.Certificate(
+            self,
+            construct_id,
+            domain_name=domain_name,
+            validation=acm.CertificateValidation.from_dns(self.mail_dns.zone),
+        )
+
+    def _api_domains(self) -> dict[str, apigwv2.DomainName]:
+        """The API's custom domains: its own name for SDKs, and the domain of links in mail."""
+        config, domains = self.config, {}
+        for key, name, arn in (
+            ("Api", config.api_domain_name, config.api_certificate_arn),
+            ("Tracking", config.tracking_domain_name, config.tracking_certificate_arn),
+        ):
+            if name:
+                certificate = self._certificate(f"{key}Certificate", name, arn)
+                domains[name] = self.api.add_custom_domain(
+                    f"{key}Domain", domain_name=name, certificate=certificate
+                )
+        return domains
+
+    def _mail_records(self, dns: MailDns) -> None:
+        """The records of the deployment's zone; names outside it are the team's to publish."""
+        config = self.config
+        groups: list[list[str]] = []
+        hosts: dict[str, list[str]] = {}
+        for pool in config.ip_pools:
+            pool_addresses = [a for a in self.network.addresses if a.pool == pool.name]
+            known = [a.public_ip for a in pool_addresses if a.public_ip]
+            groups.append(known)
+            host = pool_addresses[0].reverse_dns
+            if host and config.in_dns_zone(host):
+                hosts.setdefault(host, []).extend(known)
+        if config.spf_include and config.in_dns_zone(config.spf_include):
+            dns.spf_record(config.spf_include, groups)
+        for host, host_addresses in hosts.items():
+            dns.host_addresses(host, host_addresses)
+        # Mail without a custom MAIL FROM domain returns to <MessageId>@mail_host_name.
+        if config.mail_host_name and config.in_dns_zone(config.mail_host_name) and config.feedback_mx_host:
+            dns.return_path(
+                config.mail_host_name, feedback_host=config.feedback_mx_host, spf_include=config.spf_include
+            )
+        if self.mx:
+            for host in (config.inbound_mx_host, config.feedback_mx_host):
+                if host and config.in_dns_zone(host):
+                    dns.load_balancer_alias(host, self.mx.load_balancer)
+        for name, domain in self.api_domains.items():
+            if config.in_dns_zone(name):
+                dns.api_alias(name, domain)
+        for mail_domain in config.mail_domains:
+            dns.mail_domain(
+                mail_domain,
+                inbound_host=config.inbound_mx_host,
+                spf_include=config.spf_include,
+                mail_from_domain=f"{config.mail_from_subdomain}.{mail_domain}",
+                feedback_host=config.feedback_mx_host,
+                dmarc_policy=config.dmarc_policy,
+                dmarc_report_email=config.dmarc_report_email,
+            )
+        zone = self.dkim_zone
+        if zone and zone.name_servers is not None and config.in_dns_zone(zone.zone_name):
+            dns.delegate(zone.zone_name, zone.name_servers)
 
     def _runtime_environment(self) -> dict[str, str]:
         """The variables sesame.settings.Settings.from_environment reads, plus Powertools'.
@@ -358,10 +472,10 @@ class SesameStack(cdk.Stack):
             "SESAME_SANDBOX_MAX_SEND_RATE": f"{config.sandbox_max_send_rate:g}",
             "SESAME_SANDBOX_MAX_24_HOUR_SEND": f"{config.sandbox_max_24_hour_send:g}",
         }
-        if config.mail_from_mx_host:
-            environment["SESAME_MAIL_FROM_MX_HOST"] = config.mail_from_mx_host
-        if config.spf_include_domain:
-            environment["SESAME_SPF_INCLUDE_DOMAIN"] = config.spf_include_domain
+        if config.feedback_mx_host:
+            environment["SESAME_MAIL_FROM_MX_HOST"] = config.feedback_mx_host
+        if config.spf_include:
+            environment["SESAME_SPF_INCLUDE_DOMAIN"] = config.spf_include
         return environment
 
     def _sending_environment(self) -> dict[str, str]:
@@ -496,15 +610,27 @@ class SesameStack(cdk.Stack):
                 "Delivery dead letters": self.sending.dead_letters,
                 "Receipt queue": self.receiving.queue,
                 "Receipt dead letters": self.receiving.dead_letters,
+                "Event stream queue": self.event_stream.queue,
+                "Event stream dead letters": self.event_stream.dead_letters,
             },
             functions={
                 "API": self.api.function,
                 "Delivery worker": self.sending.function,
                 "Receipt worker": self.receiving.function,
                 "Identity checker": self.verification.function,
+                "Event stream consumer": self.event_stream.function,
             },
             load_balancers=load_balancers,
+            smtp_tiers=self._smtp_tiers(),
+            metrics_namespace=METRICS_NAMESPACE,
+            publish_expired=self.receiving.publish_expired_metric,
         )
+
+    def _smtp_tiers(self) -> list[str]:
+        """The names every SMTP service's tasks publish their open connections under."""
+        services = list(self.egress.services.values())
+        services += [tier.service for tier in (self.submission, self.mx) if tier]
+        return [service.tier for service in services]
 
     def _pool_outputs(self) -> None:
         """Per IP pool: its addresses, and the reverse-DNS request for each. Receiving servers
@@ -604,6 +730,22 @@ class SesameStack(cdk.Stack):
             "AuditLogGroupName", self.audit.log_group.log_group_name, "Management API calls: the audit trail"
         )
         self._pool_outputs()
+        if self.mail_dns and self.mail_dns.name_servers is not None:
+            self._output(
+                "DnsNameServers",
+                cdk.Fn.join(",", self.mail_dns.name_servers),
+                f"Delegate {self.mail_dns.zone_name} to these (NS records at its registrar or parent zone)",
+            )
+        if self.event_stream.bus:
+            self._output(
+                "EventBusName",
+                self.event_stream.bus.event_bus_name,
+                "Every sending event, for EventBridge rules",
+            )
+        if self.config.api_domain_name:
+            self._output(
+                "ApiCustomUrl", f"https://{self.config.api_domain_name}", "The API on its custom domain"
+            )
         zone = self.dkim_zone
         # CloudFormation outputs cannot be empty: without a DKIM zone these are absent, which the
         # CLI reads as "not configured".

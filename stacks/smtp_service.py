@@ -3,16 +3,20 @@
 Each tier (egress relay per IP pool, submission, inbound MX) is a service of identical tasks
 listening on unprivileged ports, reached through TCP listeners of an NLB. The NLB passes TCP
 through: TLS (STARTTLS, implicit TLS) is the servers' own. Health is a TCP check of each target
-port; capacity follows CPU. Stopping is graceful: a task leaving the load balancer first stops
-getting new connections, gets ``deregistration_delay`` for the open ones, and its process, told by
-SIGTERM, has ``stopTimeout`` (Fargate's maximum, 120 s) to finish sessions in flight.
+port; capacity follows CPU and the open connections per task (each task publishes its count as
+``Sesame/OpenConnections``, dimension ``Tier``; see sesame.smtp.connection_metrics). Stopping is
+graceful: a task leaving the load balancer first stops getting new connections, gets
+``deregistration_delay`` for the open ones, and its process, told by SIGTERM, has ``stopTimeout``
+(Fargate's maximum, 120 s) to finish sessions in flight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -20,13 +24,50 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from sesame.smtp.connection_metrics import NAMESPACE, OPEN_CONNECTIONS, TIER_DIMENSION
+
 STOP_TIMEOUT = cdk.Duration.seconds(120)
 CPU_TARGET_PERCENT = 60
 
 
+def open_connections_metric(tier: str, *, statistic: str, period: cdk.Duration) -> cloudwatch.Metric:
+    """A tier's open connections as its tasks publish them (EMF, one data point per task a
+    minute): over a minute, Average is the connections per task and Sum the whole tier's."""
+    return cloudwatch.Metric(
+        namespace=NAMESPACE,
+        metric_name=OPEN_CONNECTIONS,
+        dimensions_map={TIER_DIMENSION: tier},
+        statistic=statistic,
+        period=period,
+    )
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """A helper daemon in each task beside the server, reached on the task's shared loopback (awsvpc
+    tasks share one network namespace). The server starts only once the sidecar's health check
+    passes, and stops before it."""
+
+    name: str
+    image: ecs.ContainerImage
+    port: int
+    # A soft limit: the sidecar may use more while the task has memory to spare.
+    memory_reservation_mb: int
+    # Exits 0 when the daemon serves; run inside the sidecar's container.
+    health_check: Sequence[str]
+    # How long the daemon may take to come up before failed checks count (at most 300 s).
+    start_period: cdk.Duration
+    # What the daemon writes to; the rest of its filesystem is read-only.
+    writable_paths: Sequence[str] = ()
+    # Variables that tell the server where to find the sidecar.
+    server_environment: Mapping[str, str] = field(default_factory=dict)
+
+
 class SmtpService(Construct):
-    """A Fargate service with one container, registered with ``load_balancer`` on ``ports``
-    (listener port -> container port), reachable from ``clients``."""
+    """A Fargate service whose server container (beside any ``sidecars``) is registered with
+    ``load_balancer`` on ``ports`` (listener port -> container port), reachable from ``clients``.
+    ``tier`` is the name its tasks publish their open connections under (their
+    SESAME_*_METRICS_TIER setting); capacity keeps them near ``connections_per_task``."""
 
     def __init__(
         self,
@@ -51,8 +92,12 @@ class SmtpService(Construct):
         log_key: kms.IKey,
         log_retention: logs.RetentionDays,
         removal_policy: cdk.RemovalPolicy,
+        tier: str,
+        connections_per_task: int,
+        sidecars: Sequence[Sidecar] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        self.tier = tier
         self.log_group = logs.LogGroup(
             self, "Logs", retention=log_retention, encryption_key=log_key, removal_policy=removal_policy
         )
@@ -69,13 +114,17 @@ class SmtpService(Construct):
         self.container = self.task_definition.add_container(
             "Server",
             image=image,
-            environment=dict(environment),
+            environment={
+                **environment,
+                **{key: value for sidecar in sidecars for key, value in sidecar.server_environment.items()},
+            },
             secrets=dict(secrets or {}),
             logging=ecs.LogDriver.aws_logs(stream_prefix=construct_id.lower(), log_group=self.log_group),
             port_mappings=[ecs.PortMapping(container_port=port) for port in sorted(set(ports.values()))],
             stop_timeout=STOP_TIMEOUT,
             readonly_root_filesystem=True,
         )
+        self.sidecars = [self._add_sidecar(sidecar, construct_id) for sidecar in sidecars]
         self.security_group = ec2.SecurityGroup(
             self,
             "Tasks",
@@ -139,6 +188,16 @@ class SmtpService(Construct):
             scale_in_cooldown=cdk.Duration.minutes(5),
             scale_out_cooldown=cdk.Duration.minutes(1),
         )
+        # SMTP sessions mostly wait on the network: a task can be full of slow senders while its
+        # CPU idles, so capacity follows connections too (whichever policy asks for more tasks
+        # wins). Every task publishes its own count, so the Average is the load per task.
+        scaling.scale_to_track_custom_metric(
+            "Connections",
+            metric=open_connections_metric(tier, statistic="Average", period=cdk.Duration.minutes(1)),
+            target_value=connections_per_task,
+            scale_in_cooldown=cdk.Duration.minutes(5),
+            scale_out_cooldown=cdk.Duration.minutes(1),
+        )
         # The task role is used by tiers that call AWS; the execution role pulls the image and
         # writes logs (ECR's GetAuthorizationToken has no resource-level permissions).
         cdk.Validations.of(self.task_definition).acknowledge(
@@ -155,3 +214,40 @@ class SmtpService(Construct):
                 "from Secrets Manager through the task's secrets",
             )
         )
+
+    def _add_sidecar(self, sidecar: Sidecar, construct_id: str) -> ecs.ContainerDefinition:
+        container = self.task_definition.add_container(
+            sidecar.name,
+            image=sidecar.image,
+            essential=True,
+            memory_reservation_mib=sidecar.memory_reservation_mb,
+            logging=ecs.LogDriver.aws_logs(
+                stream_prefix=f"{construct_id.lower()}-{sidecar.name}", log_group=self.log_group
+            ),
+            port_mappings=[ecs.PortMapping(container_port=sidecar.port)],
+            readonly_root_filesystem=True,
+            health_check=ecs.HealthCheck(
+                command=["CMD", *sidecar.health_check],
+                interval=cdk.Duration.seconds(30),
+                timeout=cdk.Duration.seconds(10),
+                retries=3,
+                start_period=sidecar.start_period,
+            ),
+            # An init process as PID 1 passes SIGTERM on to the daemon and reaps the helpers the
+            # entry point leaves running beside it (freshclam, the rule updater).
+            linux_parameters=ecs.LinuxParameters(self, f"{sidecar.name}Init", init_process_enabled=True),
+        )
+        for path in sidecar.writable_paths:
+            # A volume without a host: task storage, empty or seeded from the image's VOLUME at the
+            # same path, gone with the task.
+            volume = f"{sidecar.name}{path.replace('/', '-')}"
+            self.task_definition.add_volume(name=volume)
+            container.add_mount_points(
+                ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
+            )
+        # ECS starts the server after the sidecar is healthy and, stopping a task, stops the server
+        # first: sessions in flight still get their verdicts.
+        self.container.add_container_dependencies(
+            ecs.ContainerDependency(container=container, condition=ecs.ContainerDependencyCondition.HEALTHY)
+        )
+        return container

@@ -8,7 +8,7 @@ address and logs who connected.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -22,7 +22,7 @@ from constructs import Construct
 
 from stacks.egress import acknowledge_tcp_access_logs
 from stacks.network import Network
-from stacks.smtp_service import SmtpService
+from stacks.smtp_service import Sidecar, SmtpService
 
 SUBMISSION_PORT = 2587
 SMTPS_PORT = 2465
@@ -56,9 +56,12 @@ class PublicSmtpTier(Construct):
         cpu: int,
         memory_mb: int,
         deregistration_delay: cdk.Duration,
+        tier: str,
+        connections_per_task: int,
         log_key: kms.IKey,
         log_retention: logs.RetentionDays,
         removal_policy: cdk.RemovalPolicy,
+        sidecars: Sequence[Sidecar] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.load_balancer = elbv2.NetworkLoadBalancer(
@@ -88,9 +91,12 @@ class PublicSmtpTier(Construct):
             max_tasks=max_tasks,
             deregistration_delay=deregistration_delay,
             preserve_client_ip=True,
+            tier=tier,
+            connections_per_task=connections_per_task,
             log_key=log_key,
             log_retention=log_retention,
             removal_policy=removal_policy,
+            sidecars=sidecars,
         )
         # Mail servers and mail clients connect from anywhere on the Internet: that is the service.
         for group in (self.load_balancer, self.service.security_group):

@@ -30,6 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sesame.domain.sending.transport import Envelope as OutboundEnvelope
 from sesame.domain.sending.transport import Transport, TransportSession
+from sesame.emf import write_to_stdout
+from sesame.smtp.connection_metrics import ConnectionMetrics
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,11 @@ class EgressSettings(BaseModel):
     # Deliveries in flight at once (each blocks a thread while it talks to a remote server).
     threads: int = Field(default=64, ge=1)
     max_message_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
+    # Seconds between two records of the open connections (EMF on stdout, see
+    # sesame.smtp.connection_metrics); 0, the default, publishes none. The container sets 60.
+    metrics_interval: float = Field(default=0.0, ge=0)
+    # The metric's Tier dimension: each IP pool's relays are scaled on their own name.
+    metrics_tier: str = Field(default="egress", min_length=1)
 
     @field_validator("allowed_networks", mode="before")
     @classmethod
@@ -75,6 +82,8 @@ class EgressSettings(BaseModel):
             "SESAME_EGRESS_ALLOWED_NETWORKS": "allowed_networks",
             "SESAME_EGRESS_THREADS": "threads",
             "SESAME_EGRESS_MAX_MESSAGE_BYTES": "max_message_bytes",
+            "SESAME_EGRESS_METRICS_INTERVAL": "metrics_interval",
+            "SESAME_EGRESS_METRICS_TIER": "metrics_tier",
         }
         return cls.model_validate({field: env[var] for var, field in names.items() if env.get(var)})
 
@@ -158,14 +167,34 @@ class _RelayHandler:
             open_session[2].close()
 
 
+class _ConnectionCount:
+    """Relay connections open now; used from the event loop only."""
+
+    def __init__(self) -> None:
+        self.open = 0
+
+
 class _RelaySMTP(SMTP):
-    def __init__(self, handler: _RelayHandler, executor: ThreadPoolExecutor, **kwargs: Any) -> None:
+    def __init__(
+        self, handler: _RelayHandler, executor: ThreadPoolExecutor, count: _ConnectionCount, **kwargs: Any
+    ) -> None:
         super().__init__(handler, **kwargs)
         self._relay = handler
         self._executor = executor
+        self._count = count
+        self._counted = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if not self._counted:
+            self._counted = True
+            self._count.open += 1
+        super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
         key = id(self.session)
+        if self._counted:
+            self._counted = False
+            self._count.open -= 1
         super().connection_lost(error)
         # Closing the remote session sends QUIT: not on the event loop.
         self._executor.submit(self._relay.close, key)
@@ -174,16 +203,35 @@ class _RelaySMTP(SMTP):
 class EgressRelay:
     """The relay's listener; ``serve`` runs until ``stop`` is set, then drains."""
 
-    def __init__(self, settings: EgressSettings, transport: Transport, host_name: str) -> None:
+    def __init__(
+        self,
+        settings: EgressSettings,
+        transport: Transport,
+        host_name: str,
+        *,
+        metrics_write: Callable[[str], None] = write_to_stdout,
+    ) -> None:
         self._settings = settings
         self._executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="egress")
         self._handler = _RelayHandler(transport, settings.networks(), self._executor)
         self._host_name = host_name
+        self._count = _ConnectionCount()
+        self._metrics = ConnectionMetrics(
+            tier=settings.metrics_tier,
+            interval=settings.metrics_interval,
+            open_connections=lambda: self._count.open,
+            write=metrics_write,
+        )
+
+    @property
+    def open_connections(self) -> int:
+        return self._count.open
 
     def _protocol(self) -> _RelaySMTP:
         return _RelaySMTP(
             self._handler,
             self._executor,
+            self._count,
             hostname=self._host_name,
             ident="Sesame egress",
             data_size_limit=self._settings.max_message_bytes,
@@ -197,7 +245,9 @@ class EgressRelay:
         port = server.sockets[0].getsockname()[1]
         if ready is not None:
             ready(port)
+        self._metrics.start()
         await stop.wait()
+        await self._metrics.stop()
         # Stop accepting; deliveries in flight finish in their threads before the process ends.
         server.close()
         await loop.run_in_executor(None, self._executor.shutdown)

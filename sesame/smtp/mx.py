@@ -35,6 +35,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from sesame.domain.receiving.acceptance import MessageAcceptance
 from sesame.domain.receiving.admission import MxPolicy, MxSession, RecipientVerdict
+from sesame.emf import write_to_stdout
+from sesame.smtp.connection_metrics import ConnectionMetrics
 from sesame.smtp.limits import ConnectionLimiter
 
 log = logging.getLogger(__name__)
@@ -232,6 +234,9 @@ class MxServer:
         limits: MxLimits | None = None,
         threads: int = 32,
         feedback: FeedbackProcessor | None = None,
+        metrics_interval: float = 0.0,
+        metrics_tier: str = "mx",
+        metrics_write: Callable[[str], None] = write_to_stdout,
     ) -> None:
         self._host = host
         self._requested_port = port
@@ -244,7 +249,18 @@ class MxServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
         self._thread: Any = None
+        self._limiter: ConnectionLimiter | None = None
+        self._metrics = ConnectionMetrics(
+            tier=metrics_tier,
+            interval=metrics_interval,
+            open_connections=lambda: self.open_connections,
+            write=metrics_write,
+        )
         self.port = port
+
+    @property
+    def open_connections(self) -> int:
+        return self._limiter.open_connections if self._limiter is not None else 0
 
     def _factory(self, loop: asyncio.AbstractEventLoop, limiter: ConnectionLimiter) -> MxProtocol:
         async def blocking(function: Callable[..., T], *args: Any) -> T:
@@ -271,10 +287,12 @@ class MxServer:
             max_total=self._limits.max_connections,
             max_per_address=self._limits.max_connections_per_address,
         )
+        self._limiter = limiter
         self._server = await loop.create_server(
             lambda: self._factory(loop, limiter), host=self._host or None, port=self._requested_port
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
+        self._metrics.start()
 
     def start(self) -> None:
         ready = threading.Event()
@@ -308,6 +326,7 @@ class MxServer:
             return
 
         async def close() -> None:
+            await self._metrics.stop()
             server.close()
             await server.wait_closed()
 
@@ -329,6 +348,7 @@ class MxServer:
         if ready is not None:
             ready(self.port)
         await stop.wait()
+        await self._metrics.stop()
         self._server.close()
         await self._server.wait_closed()
         self._executor.shutdown(wait=True)

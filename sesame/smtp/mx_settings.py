@@ -31,6 +31,11 @@ class MxSettings(BaseModel):
     max_connections_per_address: int = Field(default=20, ge=1)
     idle_timeout: float = Field(default=300.0, gt=0)
     threads: int = Field(default=32, ge=1)
+    # Seconds between two records of the open connections (EMF on stdout, see
+    # sesame.smtp.connection_metrics); 0, the default, publishes none. The container sets 60.
+    metrics_interval: float = Field(default=0.0, ge=0)
+    # The metric's Tier dimension: the deployment's scaling policy tracks this name.
+    metrics_tier: str = Field(default="mx", min_length=1)
 
     @model_validator(mode="after")
     def _certificate_and_key_together(self) -> MxSettings:
@@ -70,5 +75,7 @@ class MxSettings(BaseModel):
             "SESAME_MX_MAX_CONNECTIONS_PER_ADDRESS": "max_connections_per_address",
             "SESAME_MX_IDLE_TIMEOUT": "idle_timeout",
             "SESAME_MX_THREADS": "threads",
+            "SESAME_MX_METRICS_INTERVAL": "metrics_interval",
+            "SESAME_MX_METRICS_TIER": "metrics_tier",
         }
         return cls.model_validate({field: env[var] for var, field in names.items() if env.get(var)})

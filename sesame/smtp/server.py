@@ -9,9 +9,12 @@ import ssl
 import threading
 import time
 import weakref
+from collections.abc import Callable
 
 from sesame.domain.smtp_credentials import SmtpCredentialVerifier
+from sesame.emf import write_to_stdout
 from sesame.services import Services
+from sesame.smtp.connection_metrics import ConnectionMetrics
 from sesame.smtp.limits import AuthFailureThrottle, ConnectionLimiter
 from sesame.smtp.session import SessionOptions, SubmissionSession
 from sesame.smtp.settings import SmtpSettings
@@ -22,7 +25,13 @@ log = logging.getLogger(__name__)
 
 class SubmissionServer:
     def __init__(
-        self, desk: SubmissionDesk, settings: SmtpSettings, tls: ssl.SSLContext, host_name: str
+        self,
+        desk: SubmissionDesk,
+        settings: SmtpSettings,
+        tls: ssl.SSLContext,
+        host_name: str,
+        *,
+        metrics_write: Callable[[str], None] = write_to_stdout,
     ) -> None:
         self._desk = desk
         self._settings = settings
@@ -36,6 +45,12 @@ class SubmissionServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._listeners: list[asyncio.Server] = []
+        self._metrics = ConnectionMetrics(
+            tier=settings.metrics_tier,
+            interval=settings.metrics_interval,
+            open_connections=lambda: self._limiter.open_connections,
+            write=metrics_write,
+        )
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -101,6 +116,7 @@ class SubmissionServer:
             ssl_handshake_timeout=settings.idle_timeout,
         )
         self._listeners.append(implicit)
+        self._metrics.start()
 
     def _session(self, *, implicit_tls: bool) -> SubmissionSession:
         assert self._loop is not None
@@ -116,6 +132,7 @@ class SubmissionServer:
         return session
 
     async def _shutdown(self, grace: float) -> None:
+        await self._metrics.stop()
         for listener in self._listeners:
             listener.close()
         # A message being received or sent is finished; idle sessions are told to go.
@@ -134,7 +151,11 @@ class SubmissionServer:
 
 
 def build_submission_server(
-    services: Services, settings: SmtpSettings, tls: ssl.SSLContext
+    services: Services,
+    settings: SmtpSettings,
+    tls: ssl.SSLContext,
+    *,
+    metrics_write: Callable[[str], None] = write_to_stdout,
 ) -> SubmissionServer:
     runtime = services.settings
     desk = SubmissionDesk(
@@ -145,4 +166,6 @@ def build_submission_server(
         ),
         workers=settings.send_workers,
     )
-    return SubmissionServer(desk, settings, tls, settings.host_name or runtime.mail_host_name)
+    return SubmissionServer(
+        desk, settings, tls, settings.host_name or runtime.mail_host_name, metrics_write=metrics_write
+    )

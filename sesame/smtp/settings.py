@@ -41,6 +41,11 @@ class SmtpSettings(BaseModel):
     send_workers: int = Field(default=16, ge=1)
     # On SIGTERM: seconds to let sessions in flight finish before they are closed.
     shutdown_grace: float = Field(default=20.0, ge=0)
+    # Seconds between two records of the open connections (EMF on stdout, see
+    # sesame.smtp.connection_metrics); 0, the default, publishes none. The container sets 60.
+    metrics_interval: float = Field(default=0.0, ge=0)
+    # The metric's Tier dimension: the deployment's scaling policy tracks this name.
+    metrics_tier: str = Field(default="submission", min_length=1)
 
     @model_validator(mode="after")
     def _certificate_and_key_together(self) -> SmtpSettings:
@@ -76,5 +81,7 @@ class SmtpSettings(BaseModel):
             "SESAME_SMTP_AUTH_FAILURE_MAX_DELAY": "auth_failure_max_delay",
             "SESAME_SMTP_SEND_WORKERS": "send_workers",
             "SESAME_SMTP_SHUTDOWN_GRACE": "shutdown_grace",
+            "SESAME_SMTP_METRICS_INTERVAL": "metrics_interval",
+            "SESAME_SMTP_METRICS_TIER": "metrics_tier",
         }
         return cls.model_validate({field: env[var] for var, field in names.items() if env.get(var)})

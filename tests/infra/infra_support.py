@@ -68,7 +68,11 @@ FULL_CONTEXT.update(
         "vpc_cidr": "10.80.0.0/18",
         "ip_pools": [
             {"name": "transactional", "eip_count": 3, "reverse_dns": "tx.mail.example.com"},
-            {"name": "marketing", "allocation_ids": ["eipalloc-0123456789abcdef0"]},
+            {
+                "name": "marketing",
+                "allocation_ids": ["eipalloc-0123456789abcdef0"],
+                "addresses": ["198.51.100.20"],
+            },
         ],
         "egress_port": 2600,
         "egress_tasks": 2,
@@ -82,6 +86,17 @@ FULL_CONTEXT.update(
         "mx_max_tasks": 7,
         "task_cpu": 512,
         "task_memory_mb": 1024,
+        "dns_zone_name": "mail.example.com",
+        "mail_domains": ["mail.example.com", "news.mail.example.com"],
+        "dmarc_policy": "reject",
+        "dmarc_report_email": "dmarc@example.com",
+        "mail_from_subdomain": "return",
+        "api_domain_name": "api.mail.example.com",
+        "api_certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc",
+        "tracking_domain_name": "links.mail.example.com",
+        "event_bus_enabled": True,
+        "event_firehose_stream_arns": ["arn:aws:firehose:eu-west-1:123456789012:deliverystream/mail-events"],
+        "event_consumer_memory_mb": 512,
         "default_sandbox": False,
         "sandbox_max_send_rate": 2.5,
         "sandbox_max_24_hour_send": 500,
@@ -93,6 +108,8 @@ CHECKER_HANDLER = "lambdas.identity_checker.handler"
 WORKER_HANDLER = "lambdas.delivery_worker.handler"
 RECEIPT_WORKER_HANDLER = "lambdas.receiving_worker.handler"
 HANDLERS = (API_HANDLER, CHECKER_HANDLER, WORKER_HANDLER, RECEIPT_WORKER_HANDLER)
+# Reads no settings but the bus's name and the metrics namespace.
+EVENT_STREAM_HANDLER = "lambdas.event_stream.handler"
 
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 VPC_ENI = {

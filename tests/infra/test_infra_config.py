@@ -200,7 +200,42 @@ def test_ip_pools_come_as_json_from_the_command_line() -> None:
         ({"egress_tasks": 5, "egress_max_tasks": 2}, "exceeds egress_max_tasks"),
         ({"task_cpu": 300}, "CPU units"),
         ({"dns_zone_name": "example.com", "mail_domains": ["mail.example.org"]}, "not in dns_zone_name"),
-        ({"api_domain_name": "api.example.com"}, "together"),
+        (
+            {"api_domain_name": "api.example.com"},
+            "needs api_certificate_arn, or a dns_zone_name containing it",
+        ),
+        (
+            {"dns_zone_name": "example.org", "tracking_domain_name": "links.example.com"},
+            "needs tracking_certificate_arn",
+        ),
+        ({"tracking_certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/x"}, "needs tracking"),
+        (
+            {
+                "dns_zone_name": "example.com",
+                "api_domain_name": "a.example.com",
+                "tracking_domain_name": "a.example.com",
+            },
+            "must differ",
+        ),
+        ({"api_certificate_arn": "arn:aws:iam::123456789012:role/x"}, "not an ACM certificate ARN"),
+        ({"mail_domains": ["example.com"]}, "mail_domains needs dns_zone_name"),
+        (
+            {
+                "dns_zone_name": "example.com",
+                "ip_pools": [{"name": "a", "allocation_ids": ["eipalloc-0a1b2c3d"]}],
+            },
+            "give each pool of allocation_ids its addresses",
+        ),
+        (
+            {"ip_pools": [{"name": "a", "allocation_ids": ["eipalloc-0a1b2c3d"], "addresses": ["10.1.2.3"]}]},
+            "not a public IPv4 address",
+        ),
+        (
+            {"ip_pools": [{"name": "a", "allocation_ids": ["eipalloc-0a1b2c3d"], "addresses": []}]},
+            "one each, in order",
+        ),
+        ({"dmarc_report_email": "a@example.com; p=none"}, "not an email address"),
+        ({"mail_from_subdomain": "bounce.mail"}, "one DNS label"),
     ],
 )
 def test_network_and_tier_settings_are_checked(context: dict[str, Any], says: str) -> None:

@@ -143,12 +143,16 @@ class TestEgress:
     def test_relay_capacity_follows_cpu_within_the_configured_range(self, full: assertions.Template) -> None:
         for target in _egress(full, "AWS::ApplicationAutoScaling::ScalableTarget").values():
             assert (target["Properties"]["MinCapacity"], target["Properties"]["MaxCapacity"]) == (2, 6)
-        for policy in _egress(full, "AWS::ApplicationAutoScaling::ScalingPolicy").values():
-            config = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]
-            assert (
-                config["PredefinedMetricSpecification"]["PredefinedMetricType"]
-                == "ECSServiceAverageCPUUtilization"
+        # Besides connections (tests/infra/test_infra_connection_scaling.py), CPU.
+        predefined = [
+            policy["Properties"]["TargetTrackingScalingPolicyConfiguration"].get(
+                "PredefinedMetricSpecification"
             )
+            for policy in _egress(full, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
+        ]
+        assert [p for p in predefined if p] == [
+            {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}
+        ] * 2
 
     def test_worker_runs_in_the_vpc_and_relays_through_the_first_pool(
         self, default: assertions.Template

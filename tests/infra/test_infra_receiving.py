@@ -137,7 +137,7 @@ class TestAlarms:
                 if dimension["Name"] == "QueueName":
                     watched.add(dimension["Value"]["Fn::GetAtt"][0])
         assert set(template.find_resources("AWS::SQS::Queue")) == watched
-        assert len(watched) == 4
+        assert len(watched) == 6  # delivery, receipt and event stream queues, each with its dead letters
 
     def test_receipt_dead_letters_alarm_on_the_first_message(self, default: assertions.Template) -> None:
         _, dead_letters = receipt_queues(default)
@@ -191,3 +191,16 @@ class TestDashboard:
             assert "ActiveFlowCount" in body
             for balancer in balancers:
                 assert json.dumps({"Fn::GetAtt": [balancer, "LoadBalancerFullName"]}) in body, balancer
+
+    def test_shows_sending_volume_reputation_rates_and_publish_expired(
+        self, default: assertions.Template
+    ) -> None:
+        body = self._body(default)
+        for metric in ("Send", "Delivery", "Bounce", "Complaint", "Reject"):
+            assert f'[\\"Sesame\\",\\"{metric}\\"' in body, metric
+        assert "IF(send > 0, 100 * bounce / send, 0)" in body
+        assert "IF(send > 0, 100 * complaint / send, 0)" in body
+        # SES's review and pause levels drawn on the rates.
+        for level in ('\\"value\\":5', '\\"value\\":10', '\\"value\\":0.1', '\\"value\\":0.5'):
+            assert level in body, level
+        assert "SUM(PublishExpired)" in body

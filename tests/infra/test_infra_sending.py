@@ -232,8 +232,12 @@ class TestTopics:
     def test_alarm_email_is_subscribed_only_when_configured(
         self, default: assertions.Template, full: assertions.Template
     ) -> None:
-        default.resource_count_is("AWS::SNS::Subscription", 0)
-        full.resource_count_is("AWS::SNS::Subscription", 1)
+        # Besides the event stream's queue, subscribed to the events topic in every deployment.
+        default.resource_count_is("AWS::SNS::Subscription", 1)
+        full.resource_count_is("AWS::SNS::Subscription", 2)
+        default.has_resource_properties(
+            "AWS::SNS::Subscription", {"Protocol": "sqs", "RawMessageDelivery": True}
+        )
         full.has_resource_properties(
             "AWS::SNS::Subscription",
             {"Protocol": "email", "Endpoint": "ops@example.com", "TopicArn": {"Ref": alarm_topic(full)}},
@@ -333,6 +337,8 @@ class TestAlarms:
                 "receipt-dead-letters",
                 "receipt-queue-age",
                 "receipt-publish-expired",
+                "event-stream-dead-letters",
+                "event-stream-queue-age",
             )
         }
 

@@ -13,6 +13,7 @@ from infra_support import (
     CHECKER_HANDLER,
     DYNAMODB_READ,
     DYNAMODB_READ_WRITE,
+    EVENT_STREAM_HANDLER,
     HANDLERS,
     LOG_WRITE,
     NO_BUNDLING,
@@ -220,7 +221,16 @@ class TestKeys:
         main, _ = keys(full)
         policy = full.find_resources("AWS::KMS::Key")[main]["Properties"]["KeyPolicy"]
         services = {json.dumps(s["Principal"].get("Service")) for s in policy["Statement"]}
-        assert services == {"null", '"logs.eu-west-1.amazonaws.com"'}
+        assert services == {"null", '"logs.eu-west-1.amazonaws.com"', '"sns.amazonaws.com"'}
+        # SNS delivers events into the event stream's encrypted queue: for this account's topics only.
+        (sns_statement,) = [
+            s for s in policy["Statement"] if s["Principal"].get("Service") == "sns.amazonaws.com"
+        ]
+        assert sns_statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert sns_statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": "arn:aws:sns:eu-west-1:123456789012:*"},
+        }
 
 
 class TestApi:
@@ -288,7 +298,7 @@ class TestFunctions:
 
     def test_every_function_runs_one_code_asset(self, default: assertions.Template) -> None:
         functions = default.find_resources("AWS::Lambda::Function").values()
-        assert {f["Properties"]["Handler"] for f in functions} == set(HANDLERS)
+        assert {f["Properties"]["Handler"] for f in functions} == {*HANDLERS, EVENT_STREAM_HANDLER}
         assert len({json.dumps(f["Properties"]["Code"]) for f in functions}) == 1
 
     def test_default_public_base_url_is_the_apis_own_endpoint(self, default: assertions.Template) -> None:
@@ -538,7 +548,10 @@ class TestScheduler:
     ) -> None:
         for template, minutes in ((default, 5), (full, 15)):
             checker = logical_id(template, "AWS::Lambda::Function", {"Handler": CHECKER_HANDLER})
-            _, rule = only(template, "AWS::Events::Rule")
+            # The one rule on the default bus (the full context's Firehose rule is on the event bus).
+            _, rule = only(
+                template, "AWS::Events::Rule", {"ScheduleExpression": assertions.Match.any_value()}
+            )
             props = rule["Properties"]
             assert props["ScheduleExpression"] == f"rate({minutes} minutes)"
             assert props["State"] == "ENABLED"
@@ -598,7 +611,9 @@ class TestOutputs:
         pools = {"IpPooldefaultAddresses", "IpPooldefaultReverseDns"}
         dkim = {"DkimSigningZone", "DkimHostedZoneId", "DkimNameServers"}
         tiers = {"SubmissionEndpoint", "MxEndpoint"}  # off by default
-        assert set(outputs) == (set(OUTPUT_IDS) - dkim - tiers) | pools
+        dns = {"DnsNameServers", "ApiCustomUrl"}  # no zone, no custom domain by default
+        bus = {"EventBusName"}  # no EventBridge bus by default
+        assert set(outputs) == (set(OUTPUT_IDS) - dkim - tiers - dns - bus) | pools
         assert outputs["ApiUrl"]["Value"] == {"Fn::GetAtt": [api, "ApiEndpoint"]}
         assert outputs["Region"]["Value"] == {"Ref": "AWS::Region"}
 

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import smtplib
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,48 +14,18 @@ from sesame.domain.sending.model import ResultKind
 from sesame.smtp.egress import EgressRelay, EgressSettings
 from tests.integration.delivery.helpers import MESSAGE, OPTIONS, envelope
 from tests.support.dns_server import DnsTestServer
+from tests.support.running_relay import RunningRelay
 from tests.support.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.integration
-
-
-class RunningRelay:
-    def __init__(self, settings: EgressSettings, transport: DirectMxTransport) -> None:
-        self._relay = EgressRelay(settings, transport, "egress.sesame.test")
-        self._loop = asyncio.new_event_loop()
-        self._stop = asyncio.Event()
-        self._ready = threading.Event()
-        self.port = 0
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        def ready(port: int) -> None:
-            self.port = port
-            self._ready.set()
-
-        self._loop.run_until_complete(self._relay.serve(self._stop, ready))
-
-    def __enter__(self) -> RunningRelay:
-        self._thread.start()
-        assert self._ready.wait(5)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
 
 
 def _relay_to(sink: SmtpSink, dns: DnsTestServer, allowed: tuple[str, ...]) -> RunningRelay:
     dns.add("example.test", "MX", "10 mx.example.test")
     dns.add("mx.example.test", "A", "127.0.0.1")
     transport = DirectMxTransport(MxResolver(dns.address, timeout=0.5), OPTIONS, port=sink.port)
-    return RunningRelay(
-        EgressSettings(host="127.0.0.1", port=0, allowed_networks=allowed, threads=4), transport
-    )
+    settings = EgressSettings(host="127.0.0.1", port=0, allowed_networks=allowed, threads=4)
+    return RunningRelay(EgressRelay(settings, transport, "egress.sesame.test"))
 
 
 @pytest.fixture
