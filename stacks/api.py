@@ -25,6 +25,9 @@ from constructs import Construct
 from stacks.function import SesameFunction
 
 API_HANDLER = "lambdas.api.handler"
+API_METRICS_NAMESPACE = "Sesame"
+# Powertools writes each call's metrics under these dimensions: the operation, and the service.
+API_METRIC_SCHEMA = "{Sesame,Operation,service}"
 
 # One JSON object per request; HTTP API's own context variables. The Authorization header (SigV4)
 # is not among them, and must never be.
@@ -88,7 +91,12 @@ class Api(Construct):
             # API Gateway gives up on an integration after 30 s; stop first so the client gets
             # Sesame's own error rather than a bare 503.
             timeout=cdk.Duration.seconds(29),
-            environment={**environment, "SESAME_PUBLIC_BASE_URL": self.public_base_url},
+            environment={
+                **environment,
+                "SESAME_PUBLIC_BASE_URL": self.public_base_url,
+                # Powertools metrics: calls and errors per operation (sesame.adapters.api_metrics).
+                "POWERTOOLS_METRICS_NAMESPACE": API_METRICS_NAMESPACE,
+            },
             log_key=log_key,
             log_retention=log_retention,
             removal_policy=removal_policy,

@@ -11,6 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from stacks.api import API_METRIC_SCHEMA
 from stacks.smtp_service import open_connections_metric
 
 PERIOD = cdk.Duration.minutes(5)
@@ -36,7 +37,7 @@ class Dashboard(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=cdk.Duration.hours(3))
-        widgets: list[cloudwatch.IWidget] = list(_sending(metrics_namespace))
+        widgets: list[cloudwatch.IWidget] = [*_sending(metrics_namespace), _api_calls()]
         if publish_expired is not None:
             widgets.append(_graph("Receipt actions given up on (PublishExpired)", [publish_expired]))
         for name, queue in queues.items():
@@ -135,6 +136,26 @@ def _sending(namespace: str) -> list[cloudwatch.GraphWidget]:
         width=WIDTH,
     )
     return [volume, reputation]
+
+
+def _api_calls() -> cloudwatch.GraphWidget:
+    """Calls and errors per SES operation, as the API function counts them: one line per
+    operation that was called (a search, since the operations in use are not known here)."""
+
+    def per_operation(metric: str, label: str) -> cloudwatch.MathExpression:
+        return cloudwatch.MathExpression(
+            expression=f"SEARCH('{API_METRIC_SCHEMA} MetricName=\"{metric}\"', 'Sum', 300)",
+            using_metrics={},
+            label=label,
+            period=PERIOD,
+        )
+
+    return cloudwatch.GraphWidget(
+        title="API: calls (left) and errors (right) per operation",
+        left=[per_operation("ApiRequests", "calls")],
+        right=[per_operation("ApiErrors", "errors")],
+        width=WIDTH,
+    )
 
 
 def _graph(title: str, metrics: Sequence[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 
 import sesame.api.operations  # noqa: F401  (registers every operation handler)
 from sesame.api import audit
@@ -24,13 +25,19 @@ from sesame.services import Services
 
 log = logging.getLogger(__name__)
 
+# Told of every API call once answered: the operation (None unless it names a registered one: a
+# caller may name anything, and must not be able to mint metric dimensions) and the outcome
+# (audit.SUCCESS or the error code).
+RequestObserver = Callable[[str | None, str], None]
+
 VERIFY_EMAIL_PATH = "/verify-email"
 HEALTH_PATH = "/health"
 
 
 class ApiApp:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, observe: RequestObserver | None = None) -> None:
         self._services = services
+        self._observe = observe
         self._verifier = SigV4Verifier(
             region=services.settings.region,
             service="ses",
@@ -81,6 +88,9 @@ class ApiApp:
         finally:
             if name is None:
                 name = _operation_name_or_none(protocol, request)
+            if self._observe is not None:
+                known = name if name is not None and handler_for(protocol.version, name) else None
+                self._observe(known, outcome)
             if name is not None and audit.is_audited(name):
                 audit.write(
                     audit.audit_record(

@@ -112,9 +112,10 @@ class TestVariables:
             "SESAME_RECEIVING_QUEUE_URL": {"Ref": receipt_queue},
         }
         assert _variables(full, CHECKER_HANDLER) == everyone
-        # The API alone writes the audit trail.
+        # The API alone writes the audit trail, and counts its calls per operation.
         audit = {"SESAME_AUDIT_LOG_GROUP": {"Ref": audit_log_group(full)}}
-        assert _variables(full, API_HANDLER) == everyone | sending | receiving | audit
+        api_metrics = {"POWERTOOLS_METRICS_NAMESPACE": "Sesame"}
+        assert _variables(full, API_HANDLER) == everyone | sending | receiving | audit | api_metrics
         assert _variables(full, WORKER_HANDLER) == everyone | sending | delivery
         # The receipt worker's Bounce action sends through the sending pipeline.
         assert _variables(full, RECEIPT_WORKER_HANDLER) == everyone | sending | receiving

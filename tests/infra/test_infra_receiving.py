@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk import assertions
 from infra_support import (
+    API_HANDLER,
     RECEIPT_WORKER_HANDLER,
     access_log_bucket,
     alarm_topic,
@@ -204,3 +205,12 @@ class TestDashboard:
         for level in ('\\"value\\":5', '\\"value\\":10', '\\"value\\":0.1', '\\"value\\":0.5'):
             assert level in body, level
         assert "SUM(PublishExpired)" in body
+
+    def test_shows_api_calls_and_errors_per_operation(self, default: assertions.Template) -> None:
+        body = self._body(default)
+        for metric in ("ApiRequests", "ApiErrors"):
+            quoted = f'\\\\\\"{metric}\\\\\\"'  # the expression's quotes, escaped twice in the JSON
+            assert f"SEARCH('{{Sesame,Operation,service}} MetricName={quoted}'" in body, metric
+        variables = function(default, API_HANDLER)["Properties"]["Environment"]["Variables"]
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Sesame"
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "sesame"
