@@ -351,7 +351,25 @@ class SesameConfig(BaseModel):
     smtp_tls_secret_arn: str | None = Field(
         default=None,
         description="Secrets Manager secret (JSON: certificate, private_key, PEM) with the submission "
-        "tier's TLS certificate. Needed when submission_enabled.",
+        "tier's TLS certificate. One of the ways to give submission its certificate (below).",
+    )
+    smtp_tls_certificate_arn: str | None = Field(
+        default=None,
+        description="An exportable ACM certificate (CertificateExport ENABLED) for the submission "
+        "tier: its tasks export it at start, and again once ACM has renewed it. Instead of "
+        "smtp_tls_secret_arn.",
+    )
+    submission_host_name: str | None = Field(
+        default=None,
+        description="The host name mail clients connect to for submission. With dns_zone_name it "
+        "defaults to smtp.ZONE, an alias of the submission load balancer; and with neither "
+        "smtp_tls_secret_arn nor smtp_tls_certificate_arn the stack requests an exportable ACM "
+        "certificate for it, validated through the zone (ACM charges for exportable certificates).",
+    )
+    mx_tls_certificate_arn: str | None = Field(
+        default=None,
+        description="An exportable ACM certificate for the inbound MX's STARTTLS (for senders that "
+        "check it: MTA-STS, DANE). Unset: a certificate made at start, which opportunistic TLS accepts.",
     )
     mx_enabled: bool = Field(
         default=False, description="Run the inbound MX tier (public NLB, TCP 25) from containers/mx."
@@ -471,6 +489,9 @@ class SesameConfig(BaseModel):
         "mail_host_name",
         "alarm_email",
         "smtp_tls_secret_arn",
+        "smtp_tls_certificate_arn",
+        "submission_host_name",
+        "mx_tls_certificate_arn",
         "dns_zone_name",
         "dns_hosted_zone_id",
         "api_domain_name",
@@ -525,7 +546,7 @@ class SesameConfig(BaseModel):
     def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(_dns_name(domain, what="mail_domains entry") for domain in value)
 
-    @field_validator("dns_zone_name", "api_domain_name", "tracking_domain_name")
+    @field_validator("dns_zone_name", "api_domain_name", "tracking_domain_name", "submission_host_name")
     @classmethod
     def _names(cls, value: str | None) -> str | None:
         return None if value is None else _dns_name(value, what="domain name")
@@ -546,7 +567,12 @@ class SesameConfig(BaseModel):
             raise ValueError(f"smtp_tls_secret_arn {value!r} is not a Secrets Manager secret ARN")
         return value
 
-    @field_validator("api_certificate_arn", "tracking_certificate_arn")
+    @field_validator(
+        "api_certificate_arn",
+        "tracking_certificate_arn",
+        "smtp_tls_certificate_arn",
+        "mx_tls_certificate_arn",
+    )
     @classmethod
     def _certificate_arn(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(
@@ -611,9 +637,15 @@ class SesameConfig(BaseModel):
         ):
             if getattr(self, low) > getattr(self, high):
                 raise ValueError(f"{low} ({getattr(self, low)}) exceeds {high} ({getattr(self, high)})")
-        if self.submission_enabled and not self.smtp_tls_secret_arn:
+        if self.smtp_tls_secret_arn and self.smtp_tls_certificate_arn:
+            raise ValueError("give smtp_tls_secret_arn or smtp_tls_certificate_arn, not both")
+        if self.submission_enabled and not (
+            self.smtp_tls_secret_arn or self.smtp_tls_certificate_arn or self.submission_certificate_requested
+        ):
             raise ValueError(
-                "submission_enabled needs smtp_tls_secret_arn: the submission tier's TLS certificate"
+                "submission_enabled needs the submission tier's TLS certificate: smtp_tls_secret_arn, "
+                "smtp_tls_certificate_arn, or a dns_zone_name holding submission_host_name (the stack "
+                "then requests one)"
             )
         if self.dns_hosted_zone_id and not self.dns_zone_name:
             raise ValueError("dns_hosted_zone_id needs dns_zone_name")
@@ -718,6 +750,25 @@ class SesameConfig(BaseModel):
         if self.mail_from_mx_host:
             return self.mail_from_mx_host
         return f"feedback-smtp.{self.dns_zone_name}" if self.dns_zone_name and self.mx_enabled else None
+
+    @property
+    def submission_host(self) -> str | None:
+        """The submission tier's host name: as set, or smtp.ZONE."""
+        if not self.submission_enabled:
+            return None
+        if self.submission_host_name:
+            return self.submission_host_name
+        return f"smtp.{self.dns_zone_name}" if self.dns_zone_name else None
+
+    @property
+    def submission_certificate_requested(self) -> bool:
+        """Whether the stack requests the submission tier's certificate itself."""
+        host = self.submission_host
+        return (
+            host is not None
+            and self.in_dns_zone(host)
+            and not (self.smtp_tls_secret_arn or self.smtp_tls_certificate_arn)
+        )
 
     @property
     def link_base_url(self) -> str | None:

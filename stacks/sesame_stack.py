@@ -9,6 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -117,6 +118,7 @@ class SesameStack(cdk.Stack):
             **kwargs,
         )
         self.config = config
+        self._exported_certificates: dict[str, str] = {}
         removal = cdk.RemovalPolicy.RETAIN if config.deletion_protection else cdk.RemovalPolicy.DESTROY
         retention = _RETENTION[config.log_retention_days]
 
@@ -297,7 +299,13 @@ class SesameStack(cdk.Stack):
                 tier="submission",
                 description="SMTP submission",
                 # The same settings as the API: it accepts mail through the same sending service.
-                environment={**api_environment, "SESAME_PUBLIC_BASE_URL": self.api.public_base_url},
+                environment={
+                    **api_environment,
+                    "SESAME_PUBLIC_BASE_URL": self.api.public_base_url,
+                    **self._exported_certificate(
+                        "SESAME_SMTP_TLS_ACM_CERTIFICATE_ARN", self._submission_certificate()
+                    ),
+                },
                 secrets=tls_secrets(self, config.smtp_tls_secret_arn) if config.smtp_tls_secret_arn else None,
                 ports=SUBMISSION_LISTENERS,
                 min_tasks=config.submission_tasks,
@@ -317,6 +325,9 @@ class SesameStack(cdk.Stack):
                     **api_environment,
                     **self.receiving.runtime_environment,
                     "SESAME_PUBLIC_BASE_URL": self.api.public_base_url,
+                    **self._exported_certificate(
+                        "SESAME_MX_TLS_ACM_CERTIFICATE_ARN", config.mx_tls_certificate_arn
+                    ),
                 },
                 secrets=None,
                 ports=MX_LISTENERS,
@@ -387,6 +398,32 @@ class SesameStack(cdk.Stack):
             validation=acm.CertificateValidation.from_dns(self.mail_dns.zone),
         )
 
+    def _submission_certificate(self) -> str | None:
+        """The exportable ACM certificate the submission tasks serve: as configured, or one requested
+        here for the submission host name and validated through the deployment's zone."""
+        config = self.config
+        if config.smtp_tls_certificate_arn:
+            return config.smtp_tls_certificate_arn
+        if not config.submission_certificate_requested or not self.mail_dns or not config.submission_host:
+            return None
+        certificate = acm.Certificate(
+            self,
+            "SubmissionCertificate",
+            domain_name=config.submission_host,
+            validation=acm.CertificateValidation.from_dns(self.mail_dns.zone),
+            # Exportable: the tasks terminate TLS themselves (STARTTLS cannot end at the load balancer).
+            allow_export=True,
+        )
+        return certificate.certificate_arn
+
+    def _exported_certificate(self, variable: str, arn: str | None) -> dict[str, str]:
+        """The variable naming an exportable certificate a tier's tasks serve, remembered for the
+        grant of its export."""
+        if arn is None:
+            return {}
+        self._exported_certificates[variable] = arn
+        return {variable: arn}
+
     def _api_domains(self) -> dict[str, apigwv2.DomainName]:
         """The API's custom domains: its own name for SDKs, and the domain of links in mail."""
         config, domains = self.config, {}
@@ -422,6 +459,8 @@ class SesameStack(cdk.Stack):
             dns.return_path(
                 config.mail_host_name, feedback_host=config.feedback_mx_host, spf_include=config.spf_include
             )
+        if self.submission and config.submission_host and config.in_dns_zone(config.submission_host):
+            dns.load_balancer_alias(config.submission_host, self.submission.load_balancer)
         if self.mx:
             for host in (config.inbound_mx_host, config.feedback_mx_host):
                 if host and config.in_dns_zone(host):
@@ -571,6 +610,17 @@ class SesameStack(cdk.Stack):
 
     def _grant_tiers(self) -> None:
         data, keys = self.data, self.keys
+        for tier, variable in (
+            (self.submission, "SESAME_SMTP_TLS_ACM_CERTIFICATE_ARN"),
+            (self.mx, "SESAME_MX_TLS_ACM_CERTIFICATE_ARN"),
+        ):
+            if tier and variable in self._exported_certificates:
+                # The tasks export the certificate (and its key) they serve, that one alone.
+                iam.Grant.add_to_principal(
+                    grantee=tier.tasks,
+                    actions=["acm:ExportCertificate"],
+                    resource_arns=[self._exported_certificates[variable]],
+                )
         if self.submission:
             tasks = self.submission.tasks
             # Authenticates with SMTP credentials (access keys, accounts, decrypting their secrets),

@@ -103,6 +103,40 @@ FULL_CONTEXT.update(
     }
 )
 
+# The deployment's own DNS zone, its mail domains and hosts, custom domains and certificates.
+ZONE = "example.com"
+SENDING = ("203.0.113.9", "203.0.113.10")
+BULK = ("198.51.100.7",)
+MX_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-mx"
+# Every address known at synth (allocated beforehand): the records hold no CloudFormation tokens,
+# so they can be served as they are.
+DNS_CONTEXT: dict[str, Any] = {
+    "stack_name": "SesameMail",
+    "dns_zone_name": ZONE,
+    "mail_domains": [ZONE, f"news.{ZONE}"],
+    "mx_enabled": True,
+    "mx_tls_certificate_arn": MX_CERTIFICATE,
+    # No TLS secret or certificate given: the stack requests one for smtp.ZONE.
+    "submission_enabled": True,
+    "mail_host_name": f"mta.{ZONE}",
+    "api_domain_name": f"api.{ZONE}",
+    "tracking_domain_name": f"links.{ZONE}",
+    "dmarc_policy": "quarantine",
+    "dmarc_report_email": f"dmarc@{ZONE}",
+    "ip_pools": [
+        {
+            "name": "default",
+            "allocation_ids": ["eipalloc-0123456789abcdef0", "eipalloc-0123456789abcdef1"],
+            "addresses": list(SENDING),
+        },
+        {
+            "name": "bulk",
+            "allocation_ids": ["eipalloc-0123456789abcdef2"],
+            "addresses": list(BULK),
+            "reverse_dns": f"bulk.{ZONE}",
+        },
+    ],
+}
 API_HANDLER = "lambdas.api.handler"
 CHECKER_HANDLER = "lambdas.identity_checker.handler"
 WORKER_HANDLER = "lambdas.delivery_worker.handler"

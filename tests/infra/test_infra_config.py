@@ -196,7 +196,26 @@ def test_ip_pools_come_as_json_from_the_command_line() -> None:
         ({"account": "123456789012", "region": "eu-west-1"}, "name its availability_zones"),
         ({"region": "eu-west-1", "availability_zones": ["us-east-1a"]}, "zones of eu-west-1"),
         ({"vpc_cidr": "8.8.0.0/16"}, "private range"),
-        ({"submission_enabled": True}, "smtp_tls_secret_arn"),
+        ({"submission_enabled": True}, "needs the submission tier's TLS certificate: smtp_tls_secret_arn"),
+        (
+            {
+                "submission_enabled": True,
+                "dns_zone_name": "example.com",
+                "submission_host_name": "smtp.example.org",
+            },
+            "needs the submission tier's TLS certificate",
+        ),
+        (
+            {
+                "smtp_tls_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf",
+                "smtp_tls_certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/x",
+            },
+            "not both",
+        ),
+        (
+            {"mx_tls_certificate_arn": "arn:aws:secretsmanager:eu-west-1:1:secret:x"},
+            "not an ACM certificate ARN",
+        ),
         ({"egress_tasks": 5, "egress_max_tasks": 2}, "exceeds egress_max_tasks"),
         ({"task_cpu": 300}, "CPU units"),
         ({"dns_zone_name": "example.com", "mail_domains": ["mail.example.org"]}, "not in dns_zone_name"),

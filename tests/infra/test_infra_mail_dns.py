@@ -16,7 +16,18 @@ import dns.rdataclass
 import dns.rdatatype
 import pytest
 from aws_cdk import assertions
-from infra_support import API_HANDLER, WORKER_HANDLER, function, only, template_for
+from infra_support import (
+    API_HANDLER,
+    BULK,
+    DNS_CONTEXT,
+    MX_CERTIFICATE,
+    SENDING,
+    WORKER_HANDLER,
+    ZONE,
+    function,
+    only,
+    template_for,
+)
 
 from sesame.adapters.dns import DnsPythonLookup
 from sesame.adapters.mail_auth_dns import DnsPythonMailAuth
@@ -25,34 +36,6 @@ from sesame.domain.receiving.spf_check import check_spf
 from stacks.mail_dns import spf_strings
 from tests.support.dns_server import DnsTestServer
 
-ZONE = "example.com"
-SENDING = ("203.0.113.9", "203.0.113.10")
-BULK = ("198.51.100.7",)
-# Every address known at synth (allocated beforehand): the records hold no CloudFormation tokens,
-# so they can be served as they are.
-DNS_CONTEXT: dict[str, Any] = {
-    "dns_zone_name": ZONE,
-    "mail_domains": [ZONE, f"news.{ZONE}"],
-    "mx_enabled": True,
-    "mail_host_name": f"mta.{ZONE}",
-    "api_domain_name": f"api.{ZONE}",
-    "tracking_domain_name": f"links.{ZONE}",
-    "dmarc_policy": "quarantine",
-    "dmarc_report_email": f"dmarc@{ZONE}",
-    "ip_pools": [
-        {
-            "name": "default",
-            "allocation_ids": ["eipalloc-0123456789abcdef0", "eipalloc-0123456789abcdef1"],
-            "addresses": list(SENDING),
-        },
-        {
-            "name": "bulk",
-            "allocation_ids": ["eipalloc-0123456789abcdef2"],
-            "addresses": list(BULK),
-            "reverse_dns": f"bulk.{ZONE}",
-        },
-    ],
-}
 # An existing zone, the stack's own Elastic IPs, no MX tier.
 EXISTING_ZONE_CONTEXT: dict[str, Any] = {
     "dns_zone_name": ZONE,
@@ -154,9 +137,11 @@ class TestRecords:
     def test_inbound_and_feedback_hosts_alias_the_mx_load_balancer(
         self, zone_template: assertions.Template
     ) -> None:
-        balancer, _ = only(
-            zone_template, "AWS::ElasticLoadBalancingV2::LoadBalancer", {"Scheme": "internet-facing"}
-        )
+        (balancer,) = [
+            logical
+            for logical in zone_template.find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+            if logical.startswith("Mx")
+        ]
         found = records(zone_template)
         for host in (f"inbound-smtp.{ZONE}", f"feedback-smtp.{ZONE}"):
             alias = found[("A", host)]["AliasTarget"]
@@ -288,3 +273,66 @@ class TestSpfStrings:
         assert spf_strings([[], ["192.0.2.1"], []]) == ["v=spf1 ip4:192.0.2.1 -all"]
         assert spf_strings([["192.0.2.1"], ["192.0.2.2"]]) == ["v=spf1 ip4:192.0.2.1 ", "ip4:192.0.2.2 -all"]
         assert spf_strings([]) == ["v=spf1 -all"]
+
+
+class TestSmtpCertificates:
+    @staticmethod
+    def _tier(template: assertions.Template, prefix: str) -> tuple[dict[str, Any], str]:
+        """The tier's server container environment, and its task role's logical id."""
+        (task,) = [
+            resource["Properties"]
+            for logical, resource in template.find_resources("AWS::ECS::TaskDefinition").items()
+            if logical.startswith(prefix)
+        ]
+        (server,) = [c for c in task["ContainerDefinitions"] if c["Name"] == "Server"]
+        environment = {v["Name"]: v["Value"] for v in server.get("Environment", [])}
+        return environment, task["TaskRoleArn"]["Fn::GetAtt"][0]
+
+    @staticmethod
+    def _exports(template: assertions.Template, role: str) -> list[Any]:
+        return [
+            statement["Resource"]
+            for policy in template.find_resources("AWS::IAM::Policy").values()
+            if {"Ref": role} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Action"] == "acm:ExportCertificate"
+        ]
+
+    def test_submission_serves_an_exportable_certificate_requested_for_its_host(
+        self, zone_template: assertions.Template
+    ) -> None:
+        zones = zone_template.find_resources("AWS::Route53::HostedZone", {"Properties": {"Name": f"{ZONE}."}})
+        (zone,) = zones
+        certificate, _ = only(
+            zone_template,
+            "AWS::CertificateManager::Certificate",
+            {
+                "DomainName": f"smtp.{ZONE}",
+                "CertificateExport": "ENABLED",
+                "ValidationMethod": "DNS",
+                "DomainValidationOptions": [{"DomainName": f"smtp.{ZONE}", "HostedZoneId": {"Ref": zone}}],
+            },
+        )
+        environment, role = self._tier(zone_template, "Submission")
+        assert environment["SESAME_SMTP_TLS_ACM_CERTIFICATE_ARN"] == {"Ref": certificate}
+        assert self._exports(zone_template, role) == [{"Ref": certificate}]
+        balancer = [
+            logical
+            for logical in zone_template.find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+            if logical.startswith("Submission")
+        ]
+        alias = records(zone_template)[("A", f"smtp.{ZONE}")]["AliasTarget"]
+        assert alias["HostedZoneId"] == {"Fn::GetAtt": [balancer[0], "CanonicalHostedZoneID"]}
+
+    def test_the_mx_serves_the_certificate_it_is_given(self, zone_template: assertions.Template) -> None:
+        environment, role = self._tier(zone_template, "Mx")
+        assert environment["SESAME_MX_TLS_ACM_CERTIFICATE_ARN"] == MX_CERTIFICATE
+        assert self._exports(zone_template, role) == [MX_CERTIFICATE]
+
+    def test_a_tls_secret_means_no_certificate_export(self, full: assertions.Template) -> None:
+        environment, role = self._tier(full, "Submission")
+        assert "SESAME_SMTP_TLS_ACM_CERTIFICATE_ARN" not in environment
+        assert self._exports(full, role) == []
+        assert not full.find_resources(
+            "AWS::CertificateManager::Certificate", {"Properties": {"CertificateExport": "ENABLED"}}
+        )

@@ -14,7 +14,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from infra_support import FULL_CONTEXT, NO_BUNDLING, ROOT
+from infra_support import DNS_CONTEXT, FULL_CONTEXT, NO_BUNDLING, ROOT
 
 
 @dataclass
@@ -46,10 +46,11 @@ def synths(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Synth
     yield {
         "Sesame": _run_app(tmp_path_factory.mktemp("default"), {}),
         "SesameFull": _run_app(tmp_path_factory.mktemp("full"), FULL_CONTEXT),
+        "SesameMail": _run_app(tmp_path_factory.mktemp("mail"), DNS_CONTEXT),
     }
 
 
-@pytest.mark.parametrize("stack_name", ["Sesame", "SesameFull"])
+@pytest.mark.parametrize("stack_name", ["Sesame", "SesameFull", "SesameMail"])
 def test_cdk_nag_finds_nothing_unacknowledged(synths: dict[str, Synth], stack_name: str) -> None:
     synth = synths[stack_name]
     # cdk-nag 3 fails synth with "ValidationFailed" on any unacknowledged finding.
