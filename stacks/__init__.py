@@ -15,7 +15,8 @@ from typing import Any
 import aws_cdk as cdk
 
 from stacks.config import ConfigError, SesameConfig
-from stacks.sesame_stack import OUTPUT_IDS, SesameStack
+from stacks.outputs import OUTPUT_IDS
+from stacks.sesame_stack import SesameStack
 
 __all__ = [
     "CDK_JSON",

@@ -35,6 +35,7 @@ from stacks.function import ARCHITECTURE, RUNTIME
 from stacks.keys import Keys
 from stacks.mail_dns import MailDns
 from stacks.network import Network
+from stacks.outputs import add_outputs
 from stacks.receiving import METRICS_NAMESPACE, Receiving
 from stacks.scanners import scanner_sidecars
 from stacks.sending import Sending
@@ -66,44 +67,6 @@ _RETENTION = {
     3288: logs.RetentionDays.NINE_YEARS,
     3653: logs.RetentionDays.TEN_YEARS,
 }
-
-# CloudFormation output ids that `sesame admin --stack NAME` reads. They are a contract: rename
-# none. No exports: nothing else should import them and pin this stack.
-OUTPUT_IDS = (
-    "ApiUrl",
-    "AccountsTableName",
-    "AccessKeysTableName",
-    "IdentitiesTableName",
-    "KmsKeyArn",
-    "LinkMacKeyArn",
-    "DkimSigningZone",
-    "DkimHostedZoneId",
-    "DkimNameServers",
-    "ApiFunctionName",
-    "IdentityCheckerFunctionName",
-    "Region",
-    "QuotasTableName",
-    "SuppressionTableName",
-    "StatisticsTableName",
-    "DeliveriesTableName",
-    "DeliveryQueueUrl",
-    "DeliveryDeadLetterQueueUrl",
-    "SpoolBucketName",
-    "EventsTopicArn",
-    "AlarmTopicArn",
-    "DeliveryWorkerFunctionName",
-    "InboundBucketName",
-    "ReceiptQueueUrl",
-    "ReceiptDeadLetterQueueUrl",
-    "ReceiptWorkerFunctionName",
-    "SubmissionEndpoint",
-    "MxEndpoint",
-    "DashboardName",
-    "AuditLogGroupName",
-    "DnsNameServers",
-    "ApiCustomUrl",
-    "EventBusName",
-)
 
 
 class SesameStack(cdk.Stack):
@@ -342,7 +305,7 @@ class SesameStack(cdk.Stack):
         if self.mail_dns:
             self._mail_records(self.mail_dns)
         self.dashboard = self._dashboard()
-        self._outputs()
+        add_outputs(self)
 
     def _public_tier(
         self,
@@ -681,130 +644,3 @@ class SesameStack(cdk.Stack):
         services = list(self.egress.services.values())
         services += [tier.service for tier in (self.submission, self.mx) if tier]
         return [service.tier for service in services]
-
-    def _pool_outputs(self) -> None:
-        """Per IP pool: its addresses, and the reverse-DNS request for each. Receiving servers
-        distrust an address whose PTR record does not name a host that resolves back to it."""
-        for pool in self.config.ip_pools:
-            addresses = [a for a in self.network.addresses if a.pool == pool.name]
-            shown = [a.public_ip or a.allocation_id for a in addresses]
-            cdk.CfnOutput(
-                self,
-                f"IpPool{pool.name.replace('-', '')}Addresses",
-                value=cdk.Fn.join(" ", shown),
-                description=f"Sending addresses of IP pool {pool.name} (allocation ids where allocated "
-                "outside the stack)",
-            )
-            name = addresses[0].reverse_dns or "MAIL.HOST.NAME"
-            requests = [
-                cdk.Fn.join(
-                    "",
-                    [
-                        "aws ec2 modify-address-attribute --allocation-id ",
-                        a.allocation_id,
-                        f" --domain-name {name}",
-                    ],
-                )
-                for a in addresses
-            ]
-            cdk.CfnOutput(
-                self,
-                f"IpPool{pool.name.replace('-', '')}ReverseDns",
-                value=cdk.Fn.join(" ; ", requests),
-                description=f"Set each address's PTR record (after an A record {name} -> the address "
-                "exists), then ask AWS to lift the port 25 limit",
-            )
-
-    def _output(self, output_id: str, value: str, description: str) -> None:
-        assert output_id in OUTPUT_IDS, output_id
-        # Created directly in the stack, so the logical id is exactly output_id.
-        cdk.CfnOutput(self, output_id, value=value, description=description)
-
-    def _outputs(self) -> None:
-        data = self.data
-        self._output("ApiUrl", self.api.url, "Endpoint of the SES-compatible API")
-        self._output("AccountsTableName", data.accounts.table_name, "Accounts table")
-        self._output("AccessKeysTableName", data.access_keys.table_name, "Access keys table")
-        self._output("IdentitiesTableName", data.identities.table_name, "Identities table")
-        self._output("KmsKeyArn", self.keys.main.key_arn, "KMS key for secrets and tables")
-        self._output("LinkMacKeyArn", self.keys.link_mac.key_arn, "KMS HMAC key for links")
-        self._output("ApiFunctionName", self.api.handler.function_name, "API Lambda function")
-        self._output(
-            "IdentityCheckerFunctionName",
-            self.verification.checker.function_name,
-            "Identity checker Lambda function",
-        )
-        self._output("Region", self.region, "Region of the deployment")
-        self._output("QuotasTableName", data.quotas.table_name, "Sending quota counters table")
-        self._output("SuppressionTableName", data.suppression.table_name, "Suppression list table")
-        self._output("StatisticsTableName", data.statistics.table_name, "Send statistics table")
-        self._output("DeliveriesTableName", data.deliveries.table_name, "Per-recipient delivery records")
-        sending = self.sending
-        self._output("DeliveryQueueUrl", sending.queue.queue_url, "Queue of accepted messages")
-        self._output(
-            "DeliveryDeadLetterQueueUrl",
-            sending.dead_letters.queue_url,
-            "Messages that failed delivery too often; redrive them once the cause is fixed",
-        )
-        self._output("SpoolBucketName", sending.spool.bucket_name, "Bodies of large queued messages")
-        self._output("EventsTopicArn", sending.events.topic_arn, "Every sending event, as SES publishes it")
-        self._output("AlarmTopicArn", self.alarms.topic.topic_arn, "Subscribe here to receive alarms")
-        self._output(
-            "DeliveryWorkerFunctionName", sending.worker.function_name, "Delivery worker Lambda function"
-        )
-        receiving = self.receiving
-        self._output("InboundBucketName", receiving.bucket.bucket_name, "Received messages, before rules run")
-        self._output("ReceiptQueueUrl", receiving.queue.queue_url, "Queue of received messages")
-        self._output(
-            "ReceiptDeadLetterQueueUrl",
-            receiving.dead_letters.queue_url,
-            "Received messages whose rules failed too often; redrive them once the cause is fixed",
-        )
-        self._output(
-            "ReceiptWorkerFunctionName", receiving.worker.function_name, "Receipt worker Lambda function"
-        )
-        if self.submission:
-            self._output(
-                "SubmissionEndpoint",
-                self.submission.load_balancer.load_balancer_dns_name,
-                "SMTP submission host (ports 587 and 25 with STARTTLS, 465 with TLS)",
-            )
-        if self.mx:
-            self._output(
-                "MxEndpoint",
-                self.mx.load_balancer.load_balancer_dns_name,
-                "Inbound MX host: point the receiving domains' MX records here (CNAME or alias)",
-            )
-        self._output("DashboardName", self.dashboard.dashboard.dashboard_name, "CloudWatch dashboard")
-        self._output(
-            "AuditLogGroupName", self.audit.log_group.log_group_name, "Management API calls: the audit trail"
-        )
-        self._pool_outputs()
-        if self.mail_dns and self.mail_dns.name_servers is not None:
-            self._output(
-                "DnsNameServers",
-                cdk.Fn.join(",", self.mail_dns.name_servers),
-                f"Delegate {self.mail_dns.zone_name} to these (NS records at its registrar or parent zone)",
-            )
-        if self.event_stream.bus:
-            self._output(
-                "EventBusName",
-                self.event_stream.bus.event_bus_name,
-                "Every sending event, for EventBridge rules",
-            )
-        if self.config.api_domain_name:
-            self._output(
-                "ApiCustomUrl", f"https://{self.config.api_domain_name}", "The API on its custom domain"
-            )
-        zone = self.dkim_zone
-        # CloudFormation outputs cannot be empty: without a DKIM zone these are absent, which the
-        # CLI reads as "not configured".
-        if zone:
-            self._output("DkimSigningZone", zone.zone_name, "Easy DKIM signing zone")
-            self._output("DkimHostedZoneId", zone.hosted_zone_id, "Route 53 zone of the signing zone")
-            if zone.name_servers is not None:
-                self._output(
-                    "DkimNameServers",
-                    cdk.Fn.join(",", zone.name_servers),
-                    "Delegate the signing zone to these (NS record in the parent zone)",
-                )
