@@ -125,21 +125,26 @@ def _wait_for_signal() -> threading.Event:
 
 
 def _run_smtp_submission() -> int:
+    from sesame.adapters.acm_certificates import export_tls_material
+    from sesame.adapters.aws import AwsClients
     from sesame.services import build_services
     from sesame.settings import Settings
     from sesame.smtp.server import build_submission_server
     from sesame.smtp.settings import SmtpSettings
-    from sesame.smtp.tls import context_from_settings
+    from sesame.smtp.tls import server_tls_from_settings
 
     try:
         settings = Settings.from_environment()
         smtp = SmtpSettings.from_environment()
-        tls = context_from_settings(smtp)
+        aws = AwsClients(settings)
+        tls = server_tls_from_settings(smtp, lambda arn: export_tls_material(aws.client("acm"), arn))
     except (ValidationError, ValueError, OSError) as error:
         print(f"sesame smtp submission: {error}", file=sys.stderr)
         return 2
     stop = _wait_for_signal()
-    server = build_submission_server(build_services(settings), smtp, tls)
+    server = build_submission_server(
+        build_services(settings, aws), smtp, tls.context, certificate_refresher=tls.refresher
+    )
     try:
         server.start()
     except OSError as error:
@@ -159,6 +164,7 @@ def _run_smtp_submission() -> int:
 def _run_smtp_mx() -> int:
     import asyncio
 
+    from sesame.adapters.acm_certificates import export_tls_material
     from sesame.adapters.aws import AwsClients
     from sesame.adapters.identity_wiring import make_identity_service
     from sesame.adapters.receiving_wiring import make_acceptance, make_mx_policy
@@ -172,8 +178,8 @@ def _run_smtp_mx() -> int:
         settings = Settings.from_environment()
         mx = MxSettings.from_environment()
         host_name = mx.host_name or settings.mail_host_name
-        tls = mx.tls_context(host_name)
         aws = AwsClients(settings)
+        tls = mx.server_tls(host_name, lambda arn: export_tls_material(aws.client("acm"), arn))
         # The MX reads identities (is the recipient's domain verified?). Given the sending side's
         # settings too, it also turns bounce and complaint reports for mail Sesame sent into
         # events, suppression and statistics; without them it refuses those reports (550).
@@ -198,7 +204,8 @@ def _run_smtp_mx() -> int:
                 settings, aws, identities=identities, feedback_address=feedback.takes if feedback else None
             ),
             acceptance=make_acceptance(settings, aws),
-            tls_context=tls,
+            tls_context=tls.context,
+            certificate_refresher=tls.refresher,
             host_name=host_name,
             limits=mx.limits(),
             threads=mx.threads,

@@ -36,6 +36,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sesame.domain.receiving.acceptance import MessageAcceptance
 from sesame.domain.receiving.admission import MxPolicy, MxSession, RecipientVerdict
 from sesame.emf import write_to_stdout
+from sesame.smtp.certificate_refresh import CertificateRefresher
 from sesame.smtp.connection_metrics import ConnectionMetrics
 from sesame.smtp.limits import ConnectionLimiter
 
@@ -237,6 +238,7 @@ class MxServer:
         metrics_interval: float = 0.0,
         metrics_tier: str = "mx",
         metrics_write: Callable[[str], None] = write_to_stdout,
+        certificate_refresher: CertificateRefresher | None = None,
     ) -> None:
         self._host = host
         self._requested_port = port
@@ -256,6 +258,8 @@ class MxServer:
             open_connections=lambda: self.open_connections,
             write=metrics_write,
         )
+        # Keeps ``tls_context`` on the current version of a renewed certificate, while serving.
+        self._certificate_refresher = certificate_refresher
         self.port = port
 
     @property
@@ -293,6 +297,13 @@ class MxServer:
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
         self._metrics.start()
+        if self._certificate_refresher is not None:
+            self._certificate_refresher.start()
+
+    async def _stop_background(self) -> None:
+        await self._metrics.stop()
+        if self._certificate_refresher is not None:
+            await self._certificate_refresher.stop()
 
     def start(self) -> None:
         ready = threading.Event()
@@ -326,7 +337,7 @@ class MxServer:
             return
 
         async def close() -> None:
-            await self._metrics.stop()
+            await self._stop_background()
             server.close()
             await server.wait_closed()
 
@@ -348,7 +359,7 @@ class MxServer:
         if ready is not None:
             ready(self.port)
         await stop.wait()
-        await self._metrics.stop()
+        await self._stop_background()
         self._server.close()
         await self._server.wait_closed()
         self._executor.shutdown(wait=True)

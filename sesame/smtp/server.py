@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sesame.domain.smtp_credentials import SmtpCredentialVerifier
 from sesame.emf import write_to_stdout
 from sesame.services import Services
+from sesame.smtp.certificate_refresh import CertificateRefresher
 from sesame.smtp.connection_metrics import ConnectionMetrics
 from sesame.smtp.limits import AuthFailureThrottle, ConnectionLimiter
 from sesame.smtp.session import SessionOptions, SubmissionSession
@@ -32,6 +33,7 @@ class SubmissionServer:
         host_name: str,
         *,
         metrics_write: Callable[[str], None] = write_to_stdout,
+        certificate_refresher: CertificateRefresher | None = None,
     ) -> None:
         self._desk = desk
         self._settings = settings
@@ -51,6 +53,8 @@ class SubmissionServer:
             open_connections=lambda: self._limiter.open_connections,
             write=metrics_write,
         )
+        # Keeps ``tls`` on the current version of a renewed certificate, while the server runs.
+        self._certificate_refresher = certificate_refresher
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -117,6 +121,8 @@ class SubmissionServer:
         )
         self._listeners.append(implicit)
         self._metrics.start()
+        if self._certificate_refresher is not None:
+            self._certificate_refresher.start()
 
     def _session(self, *, implicit_tls: bool) -> SubmissionSession:
         assert self._loop is not None
@@ -133,6 +139,8 @@ class SubmissionServer:
 
     async def _shutdown(self, grace: float) -> None:
         await self._metrics.stop()
+        if self._certificate_refresher is not None:
+            await self._certificate_refresher.stop()
         for listener in self._listeners:
             listener.close()
         # A message being received or sent is finished; idle sessions are told to go.
@@ -156,6 +164,7 @@ def build_submission_server(
     tls: ssl.SSLContext,
     *,
     metrics_write: Callable[[str], None] = write_to_stdout,
+    certificate_refresher: CertificateRefresher | None = None,
 ) -> SubmissionServer:
     runtime = services.settings
     desk = SubmissionDesk(
@@ -167,5 +176,10 @@ def build_submission_server(
         workers=settings.send_workers,
     )
     return SubmissionServer(
-        desk, settings, tls, settings.host_name or runtime.mail_host_name, metrics_write=metrics_write
+        desk,
+        settings,
+        tls,
+        settings.host_name or runtime.mail_host_name,
+        metrics_write=metrics_write,
+        certificate_refresher=certificate_refresher,
     )

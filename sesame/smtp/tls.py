@@ -1,50 +1,77 @@
-"""The submission server's TLS: TLS 1.2 and later only, with the certificate from settings, or
-one made at start (local mode)."""
+"""The SMTP servers' TLS: TLS 1.2 and later only, with the certificate from settings (PEM, PEM
+files, or an ACM exportable certificate, re-exported as ACM renews it), or one made at start
+(local mode)."""
 
 from __future__ import annotations
 
 import ipaddress
 import ssl
-import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from functools import partial
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from sesame.smtp.certificate_refresh import CertificateRefresher
 from sesame.smtp.settings import SmtpSettings
+from sesame.smtp.tls_material import TlsExporter, TlsMaterial, configured_server_context, load_material
 
 _UNSPECIFIED = {"", "0.0.0.0", "::"}  # noqa: S104 (names of "every interface", not binds)
 
 
+@dataclass(frozen=True)
+class ServerTls:
+    """A server's context, and what keeps its certificate current when it comes from ACM."""
+
+    context: ssl.SSLContext
+    refresher: CertificateRefresher | None = None
+
+
 def server_context(certificate_file: str, private_key_file: str) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
+    context = configured_server_context()
     context.load_cert_chain(certificate_file, private_key_file)
     return context
 
 
 def server_context_from_pem(certificate: bytes, private_key: bytes) -> ssl.SSLContext:
-    # The ssl module loads certificates from files only; the files live only as long as loading.
-    with tempfile.TemporaryDirectory(prefix="sesame-tls-") as directory:
-        cert_path, key_path = Path(directory) / "cert.pem", Path(directory) / "key.pem"
-        cert_path.write_bytes(certificate)
-        key_path.touch(mode=0o600)
-        key_path.write_bytes(private_key)
-        return server_context(str(cert_path), str(key_path))
+    context = configured_server_context()
+    load_material(context, TlsMaterial(certificate, private_key))
+    return context
 
 
-def context_from_settings(smtp: SmtpSettings) -> ssl.SSLContext:
+def acm_server_tls(certificate_arn: str, export: TlsExporter, refresh_interval: float) -> ServerTls:
+    """A context serving the ACM certificate, exported now (a failure stops the start), and the
+    refresher that exports it again every ``refresh_interval`` seconds."""
+    refresher = CertificateRefresher(
+        context=configured_server_context(),
+        fetch=partial(export, certificate_arn),
+        interval=refresh_interval,
+        source=certificate_arn,
+    )
+    refresher.refresh()
+    return ServerTls(refresher.context, refresher)
+
+
+def server_tls_from_settings(smtp: SmtpSettings, export: TlsExporter | None = None) -> ServerTls:
+    """The submission server's TLS; ``export`` gives an ACM certificate's material, needed only
+    when the settings name one."""
+    if smtp.tls_acm_certificate_arn is not None:
+        if export is None:
+            raise ValueError("an ACM certificate is configured but no ACM client was given to export it")
+        return acm_server_tls(smtp.tls_acm_certificate_arn, export, smtp.tls_refresh_seconds)
     if smtp.tls_certificate is not None and smtp.tls_private_key is not None:
-        return server_context_from_pem(smtp.tls_certificate.encode(), smtp.tls_private_key.encode())
+        return ServerTls(
+            server_context_from_pem(smtp.tls_certificate.encode(), smtp.tls_private_key.encode())
+        )
     if smtp.tls_certificate_file is not None and smtp.tls_private_key_file is not None:
-        return server_context(smtp.tls_certificate_file, smtp.tls_private_key_file)
+        return ServerTls(server_context(smtp.tls_certificate_file, smtp.tls_private_key_file))
     raise ValueError(
         "the submission server needs a TLS certificate: set SESAME_SMTP_TLS_CERTIFICATE and "
-        "SESAME_SMTP_TLS_PRIVATE_KEY (PEM), or their _FILE variants"
+        "SESAME_SMTP_TLS_PRIVATE_KEY (PEM), or their _FILE variants, or "
+        "SESAME_SMTP_TLS_ACM_CERTIFICATE_ARN (an exportable ACM certificate)"
     )
 
 

@@ -23,6 +23,7 @@ from sesame.settings import Settings
 from sesame.smtp.tls import self_signed_certificate
 from tests.integration.smtp.conftest import insecure_context, message
 from tests.support.dns_server import DnsTestServer
+from tests.support.entrypoint import ready_fields
 
 ACCOUNT = "000000000001"
 DOMAIN = "container.test"
@@ -81,15 +82,7 @@ def test_the_entry_point_serves_submission_from_environment_settings(moto_endpoi
             env=env,
         )
         try:
-            assert process.stdout is not None
-            output: list[str] = []
-            for line in process.stdout:
-                output.append(line)
-                if line.startswith("sesame smtp submission ready"):
-                    break
-            ready = output[-1] if output else ""
-            assert ready.startswith("sesame smtp submission ready"), "".join(output)
-            fields = dict(part.split("=", 1) for part in ready.split()[4:])
+            fields = ready_fields(process, "sesame smtp submission ready")
             host, _, port = fields["submission"].rpartition(":")
             with smtplib.SMTP(host, int(port), timeout=30) as client:
                 assert client.ehlo()[1].startswith(b"smtp.container.test")
