@@ -712,6 +712,22 @@ class SesameConfig(BaseModel):
                 )
         if self.api_domain_name and self.api_domain_name == self.tracking_domain_name:
             raise ValueError("tracking_domain_name must differ from api_domain_name (or leave it unset)")
+        requested = [
+            name
+            for name, certificate in (
+                (self.api_domain_name, self.api_certificate_arn),
+                (self.tracking_domain_name, self.tracking_certificate_arn),
+            )
+            if name and not certificate
+        ]
+        if self.submission_certificate_requested and self.submission_host:
+            requested.append(self.submission_host)
+        if requested and not self.dns_hosted_zone_id:
+            raise ValueError(
+                f"certificates for {requested} are validated through dns_zone_name during the deploy, "
+                "so the zone must already answer for its name: create it and delegate it first, then "
+                "give its dns_hosted_zone_id (or give the certificates' ARNs)"
+            )
         if self.dns_zone_name:
             unknown = [pool.name for pool in self.ip_pools if pool.allocation_ids and pool.addresses is None]
             if unknown:

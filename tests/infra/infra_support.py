@@ -94,6 +94,8 @@ FULL_CONTEXT.update(
         "api_domain_name": "api.mail.example.com",
         "api_certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc",
         "tracking_domain_name": "links.mail.example.com",
+        # The zone is created by the stack: its certificates cannot validate through it yet.
+        "tracking_certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/1f2e3d4c-links",
         "event_bus_enabled": True,
         "event_firehose_stream_arns": ["arn:aws:firehose:eu-west-1:123456789012:deliverystream/mail-events"],
         "event_consumer_memory_mb": 512,
@@ -110,8 +112,11 @@ BULK = ("198.51.100.7",)
 MX_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-mx"
 # Every address known at synth (allocated beforehand): the records hold no CloudFormation tokens,
 # so they can be served as they are.
+ZONE_ID = "Z0123456789ABCDEFGHIJ"
 DNS_CONTEXT: dict[str, Any] = {
     "stack_name": "SesameMail",
+    # An existing zone, delegated already: the certificates validate through it during the deploy.
+    "dns_hosted_zone_id": ZONE_ID,
     "dns_zone_name": ZONE,
     "mail_domains": [ZONE, f"news.{ZONE}"],
     "mx_enabled": True,

@@ -259,3 +259,13 @@ def test_ip_pools_come_as_json_from_the_command_line() -> None:
 )
 def test_network_and_tier_settings_are_checked(context: dict[str, Any], says: str) -> None:
     assert says in _error(context)
+
+
+def test_certificates_validated_through_a_zone_need_the_zone_to_exist_first() -> None:
+    says = _error({"dns_zone_name": "example.com", "api_domain_name": "api.example.com"})
+    assert "certificates for ['api.example.com'] are validated through dns_zone_name" in says
+    assert "give its dns_hosted_zone_id" in says
+    submission = {"dns_zone_name": "example.com", "submission_enabled": True}
+    assert "['smtp.example.com']" in _error(submission)
+    config = SesameConfig.from_context({**submission, "dns_hosted_zone_id": "Z0123456789ABCDEFGHIJ"})
+    assert config.submission_certificate_requested and config.submission_host == "smtp.example.com"

@@ -24,6 +24,7 @@ from infra_support import (
     SENDING,
     WORKER_HANDLER,
     ZONE,
+    ZONE_ID,
     function,
     only,
     template_for,
@@ -36,12 +37,8 @@ from sesame.domain.receiving.spf_check import check_spf
 from stacks.mail_dns import spf_strings
 from tests.support.dns_server import DnsTestServer
 
-# An existing zone, the stack's own Elastic IPs, no MX tier.
-EXISTING_ZONE_CONTEXT: dict[str, Any] = {
-    "dns_zone_name": ZONE,
-    "dns_hosted_zone_id": "Z0123456789ABCDEFGHIJ",
-    "mail_domains": [ZONE],
-}
+# A zone the stack creates, the stack's own Elastic IPs, no MX tier, no certificates.
+CREATED_ZONE_CONTEXT: dict[str, Any] = {"dns_zone_name": ZONE, "mail_domains": [ZONE]}
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +47,8 @@ def zone_template() -> assertions.Template:
 
 
 @pytest.fixture(scope="module")
-def existing_zone_template() -> assertions.Template:
-    return template_for(EXISTING_ZONE_CONTEXT)
+def created_zone_template() -> assertions.Template:
+    return template_for(CREATED_ZONE_CONTEXT)
 
 
 def records(template: assertions.Template) -> dict[tuple[str, str], dict[str, Any]]:
@@ -155,27 +152,36 @@ class TestRecords:
     ) -> None:
         zones = zone_template.find_resources("AWS::Route53::HostedZone")
         names = {props["Properties"]["Name"].rstrip("."): logical for logical, props in zones.items()}
-        assert set(names) == {ZONE, f"dkim.{ZONE}"}
+        assert set(names) == {f"dkim.{ZONE}"}
         delegation = records(zone_template)[("NS", f"dkim.{ZONE}")]
         assert delegation["ResourceRecords"] == {"Fn::GetAtt": [names[f"dkim.{ZONE}"], "NameServers"]}
-        assert delegation["HostedZoneId"] == {"Ref": names[ZONE]}
+        assert delegation["HostedZoneId"] == ZONE_ID
 
-    def test_a_created_zone_outputs_its_name_servers(self, zone_template: assertions.Template) -> None:
+    def test_a_created_zone_outputs_its_name_servers(
+        self, created_zone_template: assertions.Template
+    ) -> None:
+        zones = created_zone_template.find_resources("AWS::Route53::HostedZone")
+        (zone,) = [logical for logical, z in zones.items() if z["Properties"]["Name"] == f"{ZONE}."]
+        outputs = created_zone_template.find_outputs("*")
+        assert outputs["DnsNameServers"]["Value"] == {
+            "Fn::Join": [",", {"Fn::GetAtt": [zone, "NameServers"]}]
+        }
+        found = records(created_zone_template).values()
+        assert found and all(props["HostedZoneId"] == {"Ref": zone} for props in found)
+
+    def test_an_existing_zone_is_used_not_created(self, zone_template: assertions.Template) -> None:
+        found = records(zone_template)
+        assert {props["HostedZoneId"] for props in found.values()} == {ZONE_ID}
+        zones = zone_template.find_resources("AWS::Route53::HostedZone")
+        assert [z["Properties"]["Name"] for z in zones.values()] == [f"dkim.{ZONE}."]
         outputs = zone_template.find_outputs("*")
-        assert "DnsNameServers" in outputs
+        assert "DnsNameServers" not in outputs
         assert outputs["ApiCustomUrl"]["Value"] == f"https://api.{ZONE}"
 
-    def test_an_existing_zone_is_used_not_created(self, existing_zone_template: assertions.Template) -> None:
-        found = records(existing_zone_template)
-        assert {props["HostedZoneId"] for props in found.values()} == {"Z0123456789ABCDEFGHIJ"}
-        zones = existing_zone_template.find_resources("AWS::Route53::HostedZone")
-        assert [z["Properties"]["Name"] for z in zones.values()] == [f"dkim.{ZONE}."]
-        assert "DnsNameServers" not in existing_zone_template.find_outputs("*")
-
     def test_without_the_mx_tier_no_mx_records_but_spf_and_dmarc(
-        self, existing_zone_template: assertions.Template
+        self, created_zone_template: assertions.Template
     ) -> None:
-        found = records(existing_zone_template)
+        found = records(created_zone_template)
         assert not [key for key in found if key[0] == "MX"]
         assert txt_strings(found[("TXT", ZONE)]["ResourceRecords"][0]) == [f"v=spf1 include:spf.{ZONE} ~all"]
         assert ("TXT", f"_dmarc.{ZONE}") in found
@@ -202,8 +208,8 @@ class TestRuntimeNames:
             # Links in mail use the tracking domain.
             assert variables["SESAME_PUBLIC_BASE_URL"] == f"https://links.{ZONE}"
 
-    def test_no_feedback_host_without_the_mx_tier(self, existing_zone_template: assertions.Template) -> None:
-        variables = function(existing_zone_template, API_HANDLER)["Properties"]["Environment"]["Variables"]
+    def test_no_feedback_host_without_the_mx_tier(self, created_zone_template: assertions.Template) -> None:
+        variables = function(created_zone_template, API_HANDLER)["Properties"]["Environment"]["Variables"]
         assert "SESAME_MAIL_FROM_MX_HOST" not in variables
         assert variables["SESAME_SPF_INCLUDE_DOMAIN"] == f"spf.{ZONE}"
 
@@ -212,8 +218,6 @@ class TestCustomDomains:
     def test_each_domain_has_a_zone_validated_certificate_and_maps_the_stage(
         self, zone_template: assertions.Template
     ) -> None:
-        zones = zone_template.find_resources("AWS::Route53::HostedZone", {"Properties": {"Name": f"{ZONE}."}})
-        (zone,) = zones
         stage, _ = only(zone_template, "AWS::ApiGatewayV2::Stage", {"StageName": "$default"})
         for name in (f"api.{ZONE}", f"links.{ZONE}"):
             certificate, _ = only(
@@ -222,7 +226,7 @@ class TestCustomDomains:
                 {
                     "DomainName": name,
                     "ValidationMethod": "DNS",
-                    "DomainValidationOptions": [{"DomainName": name, "HostedZoneId": {"Ref": zone}}],
+                    "DomainValidationOptions": [{"DomainName": name, "HostedZoneId": ZONE_ID}],
                 },
             )
             domain, _ = only(
@@ -301,8 +305,6 @@ class TestSmtpCertificates:
     def test_submission_serves_an_exportable_certificate_requested_for_its_host(
         self, zone_template: assertions.Template
     ) -> None:
-        zones = zone_template.find_resources("AWS::Route53::HostedZone", {"Properties": {"Name": f"{ZONE}."}})
-        (zone,) = zones
         certificate, _ = only(
             zone_template,
             "AWS::CertificateManager::Certificate",
@@ -310,7 +312,7 @@ class TestSmtpCertificates:
                 "DomainName": f"smtp.{ZONE}",
                 "CertificateExport": "ENABLED",
                 "ValidationMethod": "DNS",
-                "DomainValidationOptions": [{"DomainName": f"smtp.{ZONE}", "HostedZoneId": {"Ref": zone}}],
+                "DomainValidationOptions": [{"DomainName": f"smtp.{ZONE}", "HostedZoneId": ZONE_ID}],
             },
         )
         environment, role = self._tier(zone_template, "Submission")
