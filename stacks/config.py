@@ -739,9 +739,35 @@ class SesameConfig(BaseModel):
             raise ValueError(
                 "event_firehose_stream_arns needs event_bus_enabled: the streams are fed from the bus"
             )
+        self._no_record_twice()
         if self.mail_domains and not self.dns_zone_name:
             raise ValueError("mail_domains needs dns_zone_name: the zone their records are made in")
         return self
+
+    def _no_record_twice(self) -> None:
+        """The zone's records (see stacks/mail_dns.py) may not name one host twice with one type:
+        CloudFormation would fail on the second."""
+        if not self.dns_zone_name:
+            return
+        return_paths = [f"{self.mail_from_subdomain}.{domain}" for domain in self.mail_domains]
+        if self.mail_host_name and self.feedback_mx_host:
+            return_paths.append(self.mail_host_name)
+        spf = [self.spf_include] if self.spf_include else []
+        hosts = {pool.reverse_dns or self.mail_host_name for pool in self.ip_pools} - {None}
+        aliases = [self.inbound_mx_host, self.feedback_mx_host, self.submission_host]
+        aliases += [self.api_domain_name, self.tracking_domain_name]
+        for kind, names in (
+            ("TXT", [*spf, *self.mail_domains, *return_paths]),
+            ("MX", [*self.mail_domains, *return_paths]),
+            ("A", [*hosts, *(name for name in aliases if name)]),
+        ):
+            zone_names = [name for name in names if name and self.in_dns_zone(name)]
+            twice = sorted({name for name in zone_names if zone_names.count(name) > 1})
+            if twice:
+                raise ValueError(
+                    f"{twice} would each get two {kind} records: a mail domain, a MAIL FROM domain, "
+                    "mail_host_name, spf_include_domain and the service host names must all differ"
+                )
 
     def in_dns_zone(self, name: str) -> bool:
         zone = self.dns_zone_name

@@ -269,3 +269,24 @@ def test_certificates_validated_through_a_zone_need_the_zone_to_exist_first() ->
     assert "['smtp.example.com']" in _error(submission)
     config = SesameConfig.from_context({**submission, "dns_hosted_zone_id": "Z0123456789ABCDEFGHIJ"})
     assert config.submission_certificate_requested and config.submission_host == "smtp.example.com"
+
+
+@pytest.mark.parametrize(
+    ("context", "twice"),
+    [
+        ({"mail_domains": ["example.com"], "mail_host_name": "example.com", "mx_enabled": True}, "TXT"),
+        ({"mail_domains": ["example.com", "bounce.example.com"]}, "TXT"),
+        (
+            {
+                "mail_host_name": "api.example.com",
+                "api_certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/x",
+                "api_domain_name": "api.example.com",
+            },
+            "A",
+        ),
+        ({"mail_domains": ["spf.example.com"]}, "TXT"),
+    ],
+)
+def test_no_name_in_the_zone_gets_two_records_of_one_type(context: dict[str, Any], twice: str) -> None:
+    says = _error({"dns_zone_name": "example.com", **context})
+    assert f"would each get two {twice} records" in says
