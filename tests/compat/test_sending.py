@@ -198,7 +198,9 @@ def test_a_deferral_is_retried_and_a_permanent_failure_bounces_and_suppresses(
 ) -> None:
     v2 = sdk_client(local, "sesv2")
     sink.reply_to_rcpt(f"nobody@{RECIPIENT_DOMAIN}", "550 5.1.1 no such user")
-    sink.reply_to_data("451 4.3.0 try again later")
+    # Deferred for this recipient alone (a one-shot reply to the next message could be taken by
+    # another test's message still in flight), until the delay is reported.
+    sink.reply_to_rcpt(f"later@{RECIPIENT_DOMAIN}", "451 4.3.0 try again later")
     later = v2.send_email(
         FromEmailAddress=f"ops@{SENDER_DOMAIN}",
         Destination={"ToAddresses": [f"later@{RECIPIENT_DOMAIN}"]},
@@ -206,6 +208,7 @@ def test_a_deferral_is_retried_and_a_permanent_failure_bounces_and_suppresses(
     )["MessageId"]
     (delay,) = events.for_message(later, "DeliveryDelay")
     assert delay["deliveryDelay"]["delayedRecipients"][0]["emailAddress"] == f"later@{RECIPIENT_DOMAIN}"
+    sink.reply_to_rcpt(f"later@{RECIPIENT_DOMAIN}", "250 2.1.5 Ok")
     (delivery,) = events.for_message(later, "Delivery")
     assert delivery["delivery"]["recipients"] == [f"later@{RECIPIENT_DOMAIN}"]
     assert len([m for m in sink.messages if f"later@{RECIPIENT_DOMAIN}" in m.recipients]) == 1
