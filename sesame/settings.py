@@ -44,6 +44,10 @@ def check_region(value: str) -> str:
     return value
 
 
+# The one CloudWatch namespace of every metric Sesame writes; the stacks' dashboard and alarms read it.
+METRICS_NAMESPACE = "Sesame"
+
+
 class TableNames(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -127,8 +131,9 @@ class Settings(BaseModel):
     # Local mode's stand-ins for Lambda functions: function ARN -> "package.module:function" or
     # an http(s):// endpoint. Empty in AWS, where functions are invoked through Lambda.
     lambda_functions: dict[str, str] = Field(default_factory=dict)
-    # CloudWatch namespace of Sesame's own metrics (receipt rule PublishFailure / PublishExpired).
-    metrics_namespace: str = "Sesame"
+    # CloudWatch namespace of Sesame's own metrics (receipt rule PublishFailure / PublishExpired,
+    # the sending-event counts, the API's calls, the SMTP servers' connections).
+    metrics_namespace: str = METRICS_NAMESPACE
     # The CloudWatch Logs group the API writes its audit trail to (None: the process's log only).
     audit_log_group: str | None = None
     # Local mode: also log address-verification links (a deployment only mails them).

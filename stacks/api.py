@@ -22,12 +22,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from sesame.settings import METRICS_NAMESPACE
 from stacks.function import SesameFunction
 
 API_HANDLER = "lambdas.api.handler"
-API_METRICS_NAMESPACE = "Sesame"
 # Powertools writes each call's metrics under these dimensions: the operation, and the service.
-API_METRIC_SCHEMA = "{Sesame,Operation,service}"
+API_METRIC_SCHEMA = f"{{{METRICS_NAMESPACE},Operation,service}}"
 
 # One JSON object per request; HTTP API's own context variables. The Authorization header (SigV4)
 # is not among them, and must never be.
@@ -95,7 +95,7 @@ class Api(Construct):
                 **environment,
                 "SESAME_PUBLIC_BASE_URL": self.public_base_url,
                 # Powertools metrics: calls and errors per operation (sesame.adapters.api_metrics).
-                "POWERTOOLS_METRICS_NAMESPACE": API_METRICS_NAMESPACE,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             },
             log_key=log_key,
             log_retention=log_retention,

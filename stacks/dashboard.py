@@ -11,6 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from sesame.settings import METRICS_NAMESPACE
 from stacks.api import API_METRIC_SCHEMA
 from stacks.smtp_service import open_connections_metric
 
@@ -32,7 +33,7 @@ class Dashboard(Construct):
         functions: Mapping[str, lambda_.IFunction],
         load_balancers: Mapping[str, elbv2.INetworkLoadBalancer],
         smtp_tiers: Sequence[str] = (),
-        metrics_namespace: str = "Sesame",
+        metrics_namespace: str = METRICS_NAMESPACE,
         publish_expired: cloudwatch.IMetric | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -81,11 +82,17 @@ def _smtp_connections(
 ) -> cloudwatch.GraphWidget:
     """What the servers count (what their tiers scale on) beside what the load balancers see:
     concurrent connections on the left, new ones per period on the right."""
-    # One data point per task a minute: over a minute, Sum is the tier's total.
+    # One data point per task about every minute, with jitter: a one-minute Sum would hold 0 or 2
+    # of a task's points now and then. Five minutes' Sum over five is the tier's total, steadily.
     minute = cdk.Duration.minutes(1)
     left: list[cloudwatch.IMetric] = [
-        open_connections_metric(tier, statistic="Sum", period=minute).with_(label=f"{tier}: open (servers)")
-        for tier in tiers
+        cloudwatch.MathExpression(
+            expression=f"total{index} / 5",
+            using_metrics={f"total{index}": open_connections_metric(tier, statistic="Sum", period=PERIOD)},
+            label=f"{tier}: open (servers)",
+            period=PERIOD,
+        )
+        for index, tier in enumerate(tiers)
     ]
     right: list[cloudwatch.IMetric] = []
     for name, load_balancer in load_balancers.items():

@@ -26,13 +26,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from sesame.domain.sending.event_bus_format import SOURCE as EVENT_SOURCE
 from stacks.alarms import AlarmTopic
 from stacks.function import SesameFunction
 from stacks.work_queues import work_queue_alarms, work_queues
 
 EVENT_STREAM_HANDLER = "lambdas.event_stream.handler"
-# The runtime's source of the entries (sesame.domain.sending.event_bus_format.SOURCE).
-EVENT_SOURCE = "sesame.ses"
+FIREHOSE_RECORD_TEMPLATE = "<detail>\n"
 CONSUMER_TIMEOUT = cdk.Duration.seconds(60)
 # Ten records make one full PutEvents request; a second of gathering fills it under load.
 CONSUMER_BATCH_SIZE = 10
@@ -153,18 +153,23 @@ class EventStream(Construct):
     def _firehose_rules(self, bus: events.EventBus, stream_arns: Sequence[str]) -> None:
         for index, arn in enumerate(stream_arns):
             stream = firehose.DeliveryStream.from_delivery_stream_arn(self, f"Stream{index}", arn)
-            events.Rule(
+            rule = events.Rule(
                 self,
                 f"ToFirehose{index}",
                 event_bus=bus,
                 description=f"Every sending event to Firehose delivery stream {stream.delivery_stream_name}",
                 event_pattern=events.EventPattern(source=[EVENT_SOURCE]),
-                targets=[
-                    # The role EventBridge assumes may put records to this stream alone.
-                    targets.FirehoseDeliveryStream(
-                        stream, message=events.RuleTargetInput.from_event_path("$.detail")
-                    )
-                ],
+                # The role EventBridge assumes may put records to this stream alone.
+                targets=[targets.FirehoseDeliveryStream(stream)],
+            )
+            # Each record is the event record followed by a newline, as SES's Firehose destination
+            # writes them: the objects in S3 are then newline-delimited JSON, which Athena and Glue
+            # read. RuleTargetInput can only quote a text template, so the template is set here.
+            cfn_rule = rule.node.default_child
+            assert isinstance(cfn_rule, events.CfnRule)
+            cfn_rule.add_property_override(
+                "Targets.0.InputTransformer",
+                {"InputPathsMap": {"detail": "$.detail"}, "InputTemplate": FIREHOSE_RECORD_TEMPLATE},
             )
 
     @property

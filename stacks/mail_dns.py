@@ -14,6 +14,8 @@ What a receiving server looks up about mail from and to the deployment's domains
 - ``mail_host_name`` MX and SPF: it is the MAIL FROM domain of mail without a custom one, so
   reports about that mail come back through it too.
 - the Easy DKIM key zone's delegation (NS), when the stack created that zone inside this one.
+- ``DOMAIN._report._dmarc.REPORT-DOMAIN`` TXT, when DMARC reports go to an address of another
+  domain in the zone.
 """
 
 from __future__ import annotations
@@ -198,6 +200,18 @@ class MailDns(Construct):
                 values=[f"v=spf1 include:{spf_include} -all"],
                 ttl=_POLICY_TTL,
             )
+
+    def dmarc_report_authorization(self, mail_domain: str, report_domain: str) -> None:
+        """Receivers send a domain's aggregate reports to an address of another domain only when
+        that domain says it takes them (RFC 7489 7.1)."""
+        route53.TxtRecord(
+            self,
+            self._id("DmarcReports", mail_domain),
+            zone=self.zone,
+            record_name=self._fqdn(f"{mail_domain}._report._dmarc.{report_domain}"),
+            values=["v=DMARC1"],
+            ttl=_POLICY_TTL,
+        )
 
     def delegate(self, subzone: str, name_servers: Sequence[str]) -> None:
         route53.NsRecord(

@@ -21,6 +21,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from sesame.settings import METRICS_NAMESPACE
 from stacks.acknowledgements import (
     acknowledge_grant_wildcards,
     acknowledge_resource_wildcard,
@@ -31,12 +32,12 @@ from stacks.function import SesameFunction
 from stacks.work_queues import ALARM_PERIOD, WorkQueues, work_queue_alarms, work_queues
 
 RECEIPT_WORKER_HANDLER = "lambdas.receiving_worker.handler"
-# The namespace of the runtime's own metrics: sesame.settings.Settings.metrics_namespace's default,
-# so the functions need no variable for it (tests/infra checks that the two agree).
-METRICS_NAMESPACE = "Sesame"
 # A Metrics Insights query (CloudWatch's, not a database's): every series of the metric, whatever
-# its account, rule set and rule.
-PUBLISH_EXPIRED_QUERY = 'SELECT SUM(PublishExpired) FROM SCHEMA("Sesame", AccountId, RuleSetName, RuleName)'
+# its account, rule set and rule. The namespace is the runtime's default (Settings.metrics_namespace),
+# so the functions need no variable for it.
+PUBLISH_EXPIRED_QUERY = (
+    f'SELECT SUM(PublishExpired) FROM SCHEMA("{METRICS_NAMESPACE}", AccountId, RuleSetName, RuleName)'  # noqa: S608 (a constant)
+)
 RECEIPT_WORKER_TIMEOUT = cdk.Duration.seconds(300)
 RECEIPT_BATCH_SIZE = 10
 # Raw messages and receipt tasks are kept while their actions may still be retried (SES gives up

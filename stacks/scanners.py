@@ -11,7 +11,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from stacks.containers import sidecar_image
-from stacks.smtp_service import Sidecar
+from stacks.smtp_service import CONTAINER_TMP, Sidecar
 
 SPAMD_PORT = 7830
 CLAMD_PORT = 3310
@@ -19,8 +19,6 @@ CLAMD_PORT = 3310
 CLAMD_MEMORY_MB = 1536
 # spamd's parent and up to five children.
 SPAMD_MEMORY_MB = 512
-# The containers' own /tmp (a task volume, as the root filesystem is read-only), not this machine's.
-CONTAINER_TMP = "/tmp"  # noqa: S108
 
 
 def scanner_sidecars() -> tuple[Sidecar, Sidecar]:

@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from sesame.settings import METRICS_NAMESPACE
 from stacks.access_logs import AccessLogBucket
 from stacks.alarms import AlarmTopic
 from stacks.api import Api
@@ -36,7 +37,7 @@ from stacks.keys import Keys
 from stacks.mail_dns import MailDns
 from stacks.network import Network
 from stacks.outputs import add_outputs
-from stacks.receiving import METRICS_NAMESPACE, Receiving
+from stacks.receiving import Receiving
 from stacks.scanners import scanner_sidecars
 from stacks.sending import Sending
 from stacks.smtp_service import Sidecar
@@ -431,7 +432,12 @@ class SesameStack(cdk.Stack):
         for name, domain in self.api_domains.items():
             if config.in_dns_zone(name):
                 dns.api_alias(name, domain)
+        report_domain = (
+            config.dmarc_report_email.rpartition("@")[2].lower() if config.dmarc_report_email else None
+        )
         for mail_domain in config.mail_domains:
+            if report_domain and report_domain != mail_domain and config.in_dns_zone(report_domain):
+                dns.dmarc_report_authorization(mail_domain, report_domain)
             dns.mail_domain(
                 mail_domain,
                 inbound_host=config.inbound_mx_host,

@@ -27,6 +27,9 @@ from constructs import Construct
 from sesame.smtp.connection_metrics import NAMESPACE, OPEN_CONNECTIONS, TIER_DIMENSION
 
 STOP_TIMEOUT = cdk.Duration.seconds(120)
+SERVER_TMP_VOLUME = "server-tmp"
+# The containers' own /tmp (a task volume), not this machine's.
+CONTAINER_TMP = "/tmp"  # noqa: S108
 CPU_TARGET_PERCENT = 60
 
 
@@ -123,6 +126,12 @@ class SmtpService(Construct):
             port_mappings=[ecs.PortMapping(container_port=port) for port in sorted(set(ports.values()))],
             stop_timeout=STOP_TIMEOUT,
             readonly_root_filesystem=True,
+        )
+        # The root filesystem is read-only; the server writes only temporary files (TLS material
+        # while the ssl module loads it), to a task volume seeded from the image's VOLUME /tmp.
+        self.task_definition.add_volume(name=SERVER_TMP_VOLUME)
+        self.container.add_mount_points(
+            ecs.MountPoint(container_path=CONTAINER_TMP, source_volume=SERVER_TMP_VOLUME, read_only=False)
         )
         self.sidecars = [self._add_sidecar(sidecar, construct_id) for sidecar in sidecars]
         self.security_group = ec2.SecurityGroup(

@@ -19,10 +19,19 @@ class EventBridgeEventBus:
         self._bus_name = bus_name
 
     def put(self, entries: Sequence[BusEntry]) -> set[int]:
-        """Put every entry; return the positions of those that were not put (to be retried)."""
+        """Put every entry; return the positions of those that were not put (to be retried). An
+        entry EventBridge could never take is logged and given up on, not retried."""
         entries = list(entries)
-        failed = set(range(len(entries)))
-        for batch in request_batches(entries):
+        plan = request_batches(entries)
+        for position in plan.oversized:
+            log.error(
+                "a %s event of %d bytes exceeds EventBridge's limit and is not put on %s",
+                entries[position].detail_type,
+                entries[position].size,
+                self._bus_name,
+            )
+        failed = set(range(len(entries))) - set(plan.oversized)
+        for batch in plan.batches:
             request = [
                 {
                     "Source": SOURCE,

@@ -21,10 +21,11 @@ from collections.abc import Callable
 from typing import Any
 
 from sesame.emf import emf_record, write_to_stdout
+from sesame.settings import METRICS_NAMESPACE
 
 log = logging.getLogger(__name__)
 
-NAMESPACE = "Sesame"
+NAMESPACE = METRICS_NAMESPACE
 OPEN_CONNECTIONS = "OpenConnections"
 TIER_DIMENSION = "Tier"
 

@@ -130,7 +130,11 @@ def test_the_dashboard_shows_each_tiers_connections_beside_the_load_balancers_fl
     metrics = widget["metrics"]
     tiers = {m[3]: m[4] for m in metrics if m[:3] == ["Sesame", "OpenConnections", "Tier"]}
     assert set(tiers) == {"egress-transactional", "egress-marketing", "submission", "mx"}
-    assert all(options["stat"] == "Sum" and options["period"] == 60 for options in tiers.values())
+    # Five minutes' Sum, shown divided by five: the tier's total, without the jitter of one minute.
+    assert all(options["stat"] == "Sum" and options["visible"] is False for options in tiers.values())
+    shown = {options["label"]: options for metric in metrics if "expression" in (options := metric[-1])}
+    assert {label.split(":")[0] for label in shown} == set(tiers)
+    assert all(options["expression"].endswith(" / 5") for options in shown.values())
     flows: dict[str, list[dict[str, Any]]] = {}
     for metric in metrics:
         if metric[0] == "AWS/NetworkELB":

@@ -120,8 +120,13 @@ def test_each_firehose_stream_gets_the_event_records_through_a_rule_on_the_bus(
     props = rule["Properties"]
     assert props["EventPattern"] == {"source": ["sesame.ses"]}
     (target,) = props["Targets"]
-    # The record itself, as SES's Firehose destination writes it, not EventBridge's envelope.
-    assert target["Arn"] == FIREHOSE and target["InputPath"] == "$.detail"
+    # The record itself and a newline, as SES's Firehose destination writes it, not EventBridge's
+    # envelope.
+    assert target["Arn"] == FIREHOSE and "InputPath" not in target
+    assert target["InputTransformer"] == {
+        "InputPathsMap": {"detail": "$.detail"},
+        "InputTemplate": "<detail>\n",
+    }
     role = target["RoleArn"]["Fn::GetAtt"][0]
     statements = [
         statement

@@ -131,6 +131,15 @@ class TestRecords:
                 f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{ZONE}"
             ]
 
+    def test_the_report_domain_takes_the_other_domains_dmarc_reports(
+        self, zone_template: assertions.Template
+    ) -> None:
+        # Reports go to dmarc@example.com: news.example.com needs the report domain's consent.
+        found = records(zone_template)
+        consent = found[("TXT", f"news.{ZONE}._report._dmarc.{ZONE}")]
+        assert txt_strings(consent["ResourceRecords"][0]) == ["v=DMARC1"]
+        assert ("TXT", f"{ZONE}._report._dmarc.{ZONE}") not in found
+
     def test_inbound_and_feedback_hosts_alias_the_mx_load_balancer(
         self, zone_template: assertions.Template
     ) -> None:

@@ -126,7 +126,8 @@ def test_without_scanning_the_mx_task_runs_the_server_alone(plain_mx: assertions
     assert set(containers) == {"Server"}
     assert "DependsOn" not in containers["Server"]
     assert not set(_environment(containers["Server"])) & set(ADDRESSES)
-    assert "Volumes" not in _mx_task(plain_mx)
+    # The server's own /tmp alone.
+    assert [volume["Name"] for volume in _mx_task(plain_mx)["Volumes"]] == ["server-tmp"]
 
 
 def _error(context: dict[str, Any]) -> str:
@@ -195,3 +196,12 @@ def test_only_the_mx_tasks_grow_for_scanning(scanning: assertions.Template) -> N
     others = [size for name, size in sizes.items() if not name.startswith("Mx")]
     assert mx == [("512", "3072")]
     assert others and all(size == ("256", "512") for size in others)
+
+
+def test_the_clamd_image_carries_signatures_for_its_volume_to_start_from() -> None:
+    # ECS seeds a task volume from the image's VOLUME at the same path: signatures fetched at
+    # build time are there when the task starts, so it only downloads what changed since.
+    dockerfile = (ROOT / "containers" / "clamd" / "Dockerfile").read_text()
+    fetched = dockerfile.index("&& freshclam --config-file=/etc/clamav/freshclam.conf")
+    assert "rm -rf /var/lib/clamav" not in dockerfile
+    assert fetched < dockerfile.index('VOLUME ["/var/lib/clamav"')

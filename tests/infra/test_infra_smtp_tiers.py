@@ -10,6 +10,7 @@ from aws_cdk import assertions
 from infra_support import (
     DYNAMODB_READ,
     DYNAMODB_READ_WRITE,
+    ROOT,
     SMTP_TLS_SECRET_ARN,
     arn,
     as_list,
@@ -244,3 +245,25 @@ class TestMx:
             arn(queue): SEND,
             under_arn(inbound_bucket(full), "/*"): PUT,
         }
+
+
+def test_every_server_has_a_writable_tmp_on_its_read_only_root(full: assertions.Template) -> None:
+    tasks = full.find_resources("AWS::ECS::TaskDefinition").values()
+    assert len(tasks) == 4  # two pools' egress relays, submission, MX
+    for task in tasks:
+        props = task["Properties"]
+        (server,) = [c for c in props["ContainerDefinitions"] if c["Name"] == "Server"]
+        assert server["ReadonlyRootFilesystem"] is True
+        (mount,) = [m for m in server["MountPoints"] if m["ContainerPath"] == "/tmp"]
+        assert mount["ReadOnly"] is False
+        (volume,) = [v for v in props["Volumes"] if v["Name"] == mount["SourceVolume"]]
+        assert "Host" not in volume  # task storage, gone with the task
+
+
+@pytest.mark.parametrize("tier", ["submission", "mx", "egress"])
+def test_each_server_image_seeds_its_tmp_volume(tier: str) -> None:
+    # ECS copies a VOLUME's content and permissions (1777 for /tmp) into the task volume at that
+    # path; without it the volume is root's, 0755, and the unprivileged server cannot write there.
+    dockerfile = (ROOT / "containers" / tier / "Dockerfile").read_text()
+    volume = dockerfile.index('VOLUME ["/tmp"]')
+    assert volume < dockerfile.index("\nUSER ")

@@ -25,7 +25,8 @@ DETAIL_TYPES = {
     "Click": "Email Clicked",
     "Subscription": "Email Subscribed",
 }
-# EventBridge's limit on one PutEvents request, all entries together (and so on one entry).
+# EventBridge's limit on one PutEvents request, all entries together (and so on one entry): the
+# total must be less than this.
 MAX_REQUEST_BYTES = 256 * 1024
 MAX_ENTRIES_PER_REQUEST = 10
 
@@ -54,20 +55,30 @@ def bus_entry(event: dict[str, Any]) -> BusEntry:
     return BusEntry(detail_type, json.dumps(event, separators=(",", ":"), ensure_ascii=False))
 
 
-def request_batches(entries: list[BusEntry]) -> list[list[int]]:
-    """Positions of ``entries`` grouped into PutEvents requests: at most ten entries and 256 KB
-    each, in order. An entry too large for any request is left out (the caller reports it)."""
+@dataclass(frozen=True)
+class RequestPlan:
+    # Positions of the entries, grouped into PutEvents requests, in order.
+    batches: list[list[int]]
+    # Positions of entries no request can carry: they can never be put, whatever the retries.
+    oversized: list[int]
+
+
+def request_batches(entries: list[BusEntry]) -> RequestPlan:
+    """``entries`` grouped into PutEvents requests of at most ten entries, each request under
+    EventBridge's 256 KB."""
     batches: list[list[int]] = []
+    oversized: list[int] = []
     current: list[int] = []
     size = 0
     for position, entry in enumerate(entries):
-        if entry.size > MAX_REQUEST_BYTES:
+        if entry.size >= MAX_REQUEST_BYTES:
+            oversized.append(position)
             continue
-        if current and (len(current) == MAX_ENTRIES_PER_REQUEST or size + entry.size > MAX_REQUEST_BYTES):
+        if current and (len(current) == MAX_ENTRIES_PER_REQUEST or size + entry.size >= MAX_REQUEST_BYTES):
             batches.append(current)
             current, size = [], 0
         current.append(position)
         size += entry.size
     if current:
         batches.append(current)
-    return batches
+    return RequestPlan(batches, oversized)

@@ -24,7 +24,8 @@ def metric_counts(events: Iterable[dict[str, Any]]) -> dict[str, int]:
     """How many events of each kind, under SES's metric names; other records are not counted."""
     counts: Counter[str] = Counter()
     for event in events:
-        name = METRIC_NAMES.get(event.get("eventType"))  # type: ignore[arg-type]
+        event_type = event.get("eventType")
+        name = METRIC_NAMES.get(event_type) if isinstance(event_type, str) else None
         if name:
             counts[name] += 1
     return dict(counts)

@@ -15,6 +15,7 @@ from moto import mock_aws
 from sesame.adapters.emf_event_counts import EmfEventCounts
 from sesame.adapters.eventbridge_events import EventBridgeEventBus
 from sesame.adapters.sns_publishers import SnsEventPublisher
+from sesame.domain.sending.event_bus_format import MAX_REQUEST_BYTES, BusEntry, bus_entry
 from sesame.workers.event_stream import handle_sqs_batch
 
 REGION = "us-east-1"
@@ -178,3 +179,23 @@ def test_without_a_bus_events_are_still_counted(pipeline: Pipeline) -> None:
     assert result == {"batchItemFailures": []}
     assert pipeline.counted() == {"Send": 2, "RenderingFailure": 1, "DeliveryDelay": 1}
     assert pipeline.put_requests == 0
+
+
+def test_only_the_entries_eventbridge_refuses_come_back(pipeline: Pipeline) -> None:
+    # EventBridge answers per entry: here the middle one is refused (MalformedDetail).
+    good = bus_entry(sending_event("Send", "m-1"))
+    refused = BusEntry("Email Sent", "{not json")
+    assert pipeline.bus.put([good, refused, good]) == {1}
+    assert pipeline.put_requests == 1
+    assert len(pipeline.delivered()) == 2
+
+
+def test_an_event_too_large_for_eventbridge_is_counted_and_not_retried(pipeline: Pipeline) -> None:
+    huge = sending_event("Delivery", "m-huge")
+    huge["mail"]["headers"] = [{"name": "X-Filler", "value": "x" * MAX_REQUEST_BYTES}]
+    pipeline.publisher.publish(sending_event("Delivery", "m-small"))
+    event = pipeline.lambda_event()
+    event["Records"].append({"messageId": "huge", "body": json.dumps(huge)})
+    assert pipeline.consume(event) == {"batchItemFailures": []}
+    assert [entry["detail"]["mail"]["messageId"] for entry in pipeline.delivered()] == ["m-small"]
+    assert pipeline.counted() == {"Delivery": 2}

@@ -54,15 +54,18 @@ def _entry(size: int) -> BusEntry:
 
 
 def test_requests_hold_at_most_ten_entries() -> None:
-    assert request_batches([_entry(100)] * 23) == [list(range(10)), list(range(10, 20)), [20, 21, 22]]
+    plan = request_batches([_entry(100)] * 23)
+    assert plan.batches == [list(range(10)), list(range(10, 20)), [20, 21, 22]]
+    assert plan.oversized == []
 
 
-def test_requests_stay_within_256_kb() -> None:
-    big = MAX_REQUEST_BYTES // 2
-    batches = request_batches([_entry(big), _entry(big), _entry(1)])
-    assert batches == [[0, 1], [2]]
-    assert request_batches([_entry(big + 1), _entry(big)]) == [[0], [1]]
+def test_requests_stay_under_256_kb() -> None:
+    half = MAX_REQUEST_BYTES // 2
+    # Two halves make exactly 256 KB, which EventBridge refuses: the total must be less.
+    assert request_batches([_entry(half), _entry(half), _entry(1)]).batches == [[0], [1, 2]]
+    assert request_batches([_entry(half - 1), _entry(half), _entry(1)]).batches == [[0, 1], [2]]
 
 
-def test_an_entry_larger_than_any_request_is_left_out() -> None:
-    assert request_batches([_entry(10), _entry(MAX_REQUEST_BYTES + 1), _entry(10)]) == [[0, 2]]
+def test_an_entry_no_request_can_carry_is_set_apart() -> None:
+    plan = request_batches([_entry(10), _entry(MAX_REQUEST_BYTES), _entry(10)])
+    assert plan.batches == [[0, 2]] and plan.oversized == [1]
