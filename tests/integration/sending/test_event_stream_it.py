@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -199,3 +200,32 @@ def test_an_event_too_large_for_eventbridge_is_counted_and_not_retried(pipeline:
     assert pipeline.consume(event) == {"batchItemFailures": []}
     assert [entry["detail"]["mail"]["messageId"] for entry in pipeline.delivered()] == ["m-small"]
     assert pipeline.counted() == {"Delivery": 2}
+
+
+@dataclass(frozen=True)
+class InvocationContext:
+    """What Lambda hands a handler beside the event (the fields Powertools' logger reads)."""
+
+    function_name: str = "sesame-event-stream"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:sesame-event-stream"
+    aws_request_id: str = "request-1"
+
+
+def test_the_lambda_entry_point_counts_and_puts_with_its_environment(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import lambdas.event_stream as entry_point
+
+    monkeypatch.setenv("SESAME_EVENT_BUS_NAME", BUS)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    entry_point._outputs.cache_clear()
+    pipeline.publisher.publish(sending_event("Bounce", "m-entry"))
+    try:
+        result = entry_point.handler(pipeline.lambda_event(), InvocationContext())
+    finally:
+        entry_point._outputs.cache_clear()
+    assert result == {"batchItemFailures": []}
+    assert [entry["detail-type"] for entry in pipeline.delivered()] == ["Email Bounced"]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [line["Bounce"] for line in lines] == [1]
