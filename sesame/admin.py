@@ -51,7 +51,9 @@ def settings_for_stack(stack: str, region: str | None) -> tuple[Settings, boto3.
 
 
 def _account_json(account: Account) -> dict[str, Any]:
-    return asdict(account)
+    values = asdict(account)
+    del values["version"]  # the storage's concurrency check, not a property of the account
+    return values
 
 
 def _key_json(key: AccessKey) -> dict[str, Any]:

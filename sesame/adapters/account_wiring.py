@@ -12,6 +12,16 @@ from sesame.domain.accounts import AccountDefaults, AccountService
 from sesame.settings import Settings
 
 
+def account_defaults(settings: Settings) -> AccountDefaults:
+    return AccountDefaults(
+        sandbox=settings.default_sandbox,
+        sandbox_max_send_rate=settings.sandbox_max_send_rate,
+        sandbox_max_24_hour_send=settings.sandbox_max_24_hour_send,
+        production_max_send_rate=settings.production_max_send_rate,
+        production_max_24_hour_send=settings.production_max_24_hour_send,
+    )
+
+
 def make_account_service(
     settings: Settings, aws: AwsClients, *, clock: Callable[[], float] = time.time
 ) -> AccountService:
@@ -19,12 +29,6 @@ def make_account_service(
         accounts=DynamoAccountRepository(aws.dynamodb, settings.tables.accounts),
         keys=DynamoAccessKeyRepository(aws.dynamodb, settings.tables.access_keys),
         cipher=KmsCipher(aws.kms, settings.kms_key_id),
-        defaults=AccountDefaults(
-            sandbox=settings.default_sandbox,
-            sandbox_max_send_rate=settings.sandbox_max_send_rate,
-            sandbox_max_24_hour_send=settings.sandbox_max_24_hour_send,
-            production_max_send_rate=settings.production_max_send_rate,
-            production_max_24_hour_send=settings.production_max_24_hour_send,
-        ),
+        defaults=account_defaults(settings),
         clock=clock,
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from sesame.domain.accounts import AccessKey, Account, AccountDetails, KeyStatus, ReviewStatus
+from sesame.domain.accounts import AccessKey, Account, AccountDetails, KeyStatus, ReviewStatus, StaleAccount
 from sesame.domain.suppression import DEFAULT_SUPPRESSED_REASONS, SuppressionReason
 
 _SERIALIZE = TypeSerializer().serialize
@@ -63,7 +64,22 @@ class DynamoAccountRepository:
         return _put_new(self._ddb, self._table, self._item(account), "account_id")
 
     def save(self, account: Account) -> None:
-        self._ddb.put_item(TableName=self._table, Item=self._item(account))
+        # Items written before versions existed have none: version 0.
+        condition = (
+            "#version = :read" if account.version else "attribute_not_exists(#version) OR #version = :read"
+        )
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=self._item(replace(account, version=account.version + 1)),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#version": "version"},
+                ExpressionAttributeValues={":read": {"N": str(account.version)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise StaleAccount(account.account_id) from error
+            raise
 
     def all(self) -> Iterator[Account]:
         # Administrative listing only: a deployment holds few accounts.
@@ -80,6 +96,7 @@ class DynamoAccountRepository:
             "created_at": account.created_at,
             "suppressed_reasons": [reason.value for reason in account.suppressed_reasons],
             "operator_paused": account.operator_paused,
+            "version": account.version,
         }
         if account.details is not None:
             values["details"] = _details_map(account.details)
@@ -98,6 +115,7 @@ class DynamoAccountRepository:
             max_24_hour_send=float(values["max_24_hour_send"]),
             created_at=float(values["created_at"]),
             operator_paused=bool(values.get("operator_paused", False)),
+            version=int(values.get("version", 0)),
             suppressed_reasons=(
                 DEFAULT_SUPPRESSED_REASONS
                 if reasons is None

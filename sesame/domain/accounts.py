@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from sesame.domain.errors import Conflict, InvalidParameterValue, UnknownAccessKey, UnknownAccount
+from sesame.domain.errors import (
+    ConcurrentModification,
+    Conflict,
+    InvalidParameterValue,
+    UnknownAccessKey,
+    UnknownAccount,
+)
 from sesame.domain.ports import SecretCipher
 from sesame.domain.suppression import DEFAULT_SUPPRESSED_REASONS, SuppressionReason
 
@@ -69,6 +75,10 @@ class Account:
     # reputation: unlike ``sending_enabled``, the customer's own switch, the customer cannot
     # lift it.
     operator_paused: bool = False
+    # The stored item's version when it was read: a save succeeds only while it is still that one,
+    # so that two changes made at once cannot undo each other (a customer's switch read before an
+    # operator's pause would otherwise lift the pause when written back).
+    version: int = 0
 
     @property
     def may_send(self) -> bool:
@@ -93,6 +103,14 @@ class AccountDefaults:
     production_max_24_hour_send: float
 
 
+class StaleAccount(Exception):
+    """The account changed after it was read: read it again and make the change anew."""
+
+
+# A change lost to a concurrent one is made again on the new state, this many times in all.
+_CHANGE_ATTEMPTS = 5
+
+
 class AccountRepository(Protocol):
     def get(self, account_id: str) -> Account | None: ...
 
@@ -100,7 +118,10 @@ class AccountRepository(Protocol):
         """Store a new account; False if the id is taken."""
         ...
 
-    def save(self, account: Account) -> None: ...
+    def save(self, account: Account) -> None:
+        """Store the account as version ``account.version + 1`` if the stored one is still
+        ``account.version``; raise StaleAccount if it changed since it was read."""
+        ...
 
     def all(self) -> Iterator[Account]: ...
 
@@ -170,21 +191,34 @@ class AccountService:
     def list_accounts(self) -> list[Account]:
         return sorted(self._accounts.all(), key=lambda a: a.created_at)
 
+    def _change(self, account_id: str, change: Callable[[Account], Account]) -> Account:
+        """Read the account, apply ``change``, store the result, unless another change got there
+        first: then do it again on what that one left."""
+        for _ in range(_CHANGE_ATTEMPTS):
+            updated = change(self.get_account(account_id))
+            try:
+                self._accounts.save(updated)
+            except StaleAccount:
+                continue
+            return replace(updated, version=updated.version + 1)
+        raise ConcurrentModification(f"Account {account_id} is being changed by other requests; try again.")
+
     def grant_production(self, account_id: str) -> Account:
         """Leave the sandbox; quotas that were the sandbox's defaults become production's."""
-        account = self.get_account(account_id)
-        details = account.details
-        if details is not None and details.review_status is ReviewStatus.PENDING:
-            details = replace(details, review_status=ReviewStatus.GRANTED)
-        updated = replace(
-            account,
-            sandbox=False,
-            max_send_rate=max(account.max_send_rate, self._defaults.production_max_send_rate),
-            max_24_hour_send=max(account.max_24_hour_send, self._defaults.production_max_24_hour_send),
-            details=details,
-        )
-        self._accounts.save(updated)
-        return updated
+
+        def change(account: Account) -> Account:
+            details = account.details
+            if details is not None and details.review_status is ReviewStatus.PENDING:
+                details = replace(details, review_status=ReviewStatus.GRANTED)
+            return replace(
+                account,
+                sandbox=False,
+                max_send_rate=max(account.max_send_rate, self._defaults.production_max_send_rate),
+                max_24_hour_send=max(account.max_24_hour_send, self._defaults.production_max_24_hour_send),
+                details=details,
+            )
+
+        return self._change(account_id, change)
 
     def submit_details(
         self,
@@ -199,32 +233,32 @@ class AccountService:
     ) -> Account:
         """PutAccountDetails. A request for production access is recorded as PENDING; granting
         it stays with the operator (``grant_production``)."""
-        account = self.get_account(account_id)
-        if account.details is not None and account.details.review_status is ReviewStatus.PENDING:
-            raise Conflict("There is already an ongoing account details update under review.")
-        review: ReviewStatus | None = None
-        if production_access:
-            review = ReviewStatus.PENDING if account.sandbox else ReviewStatus.GRANTED
-        details = AccountDetails(
-            mail_type=mail_type,
-            website_url=website_url,
-            submitted_at=self._clock(),
-            contact_language=contact_language,
-            use_case_description=use_case_description,
-            additional_contact_email_addresses=tuple(additional_contact_email_addresses),
-            review_status=review,
-        )
-        updated = replace(account, details=details)
-        self._accounts.save(updated)
-        return updated
+        contacts = tuple(additional_contact_email_addresses)
+
+        def change(account: Account) -> Account:
+            if account.details is not None and account.details.review_status is ReviewStatus.PENDING:
+                raise Conflict("There is already an ongoing account details update under review.")
+            review: ReviewStatus | None = None
+            if production_access:
+                review = ReviewStatus.PENDING if account.sandbox else ReviewStatus.GRANTED
+            details = AccountDetails(
+                mail_type=mail_type,
+                website_url=website_url,
+                submitted_at=self._clock(),
+                contact_language=contact_language,
+                use_case_description=use_case_description,
+                additional_contact_email_addresses=contacts,
+                review_status=review,
+            )
+            return replace(account, details=details)
+
+        return self._change(account_id, change)
 
     def set_suppressed_reasons(self, account_id: str, reasons: Iterable[SuppressionReason]) -> Account:
         """PutAccountSuppressionAttributes: an empty list turns automatic suppression off."""
         wanted = set(reasons)
         ordered = tuple(reason for reason in SuppressionReason if reason in wanted)
-        updated = replace(self.get_account(account_id), suppressed_reasons=ordered)
-        self._accounts.save(updated)
-        return updated
+        return self._change(account_id, lambda account: replace(account, suppressed_reasons=ordered))
 
     def suppressed_reasons(self, account_id: str) -> frozenset[SuppressionReason]:
         return frozenset(self.get_account(account_id).suppressed_reasons)
@@ -235,26 +269,23 @@ class AccountService:
         for name, value in (("max_send_rate", max_send_rate), ("max_24_hour_send", max_24_hour_send)):
             if value is not None and value <= 0:
                 raise InvalidParameterValue(f"{name} must be positive, got {value}.")
-        account = self.get_account(account_id)
-        updated = replace(
-            account,
-            max_send_rate=account.max_send_rate if max_send_rate is None else max_send_rate,
-            max_24_hour_send=account.max_24_hour_send if max_24_hour_send is None else max_24_hour_send,
-        )
-        self._accounts.save(updated)
-        return updated
+
+        def change(account: Account) -> Account:
+            return replace(
+                account,
+                max_send_rate=account.max_send_rate if max_send_rate is None else max_send_rate,
+                max_24_hour_send=account.max_24_hour_send if max_24_hour_send is None else max_24_hour_send,
+            )
+
+        return self._change(account_id, change)
 
     def set_sending_enabled(self, account_id: str, enabled: bool) -> Account:
         """The customer's switch (UpdateAccountSendingEnabled, PutAccountSendingAttributes)."""
-        updated = replace(self.get_account(account_id), sending_enabled=enabled)
-        self._accounts.save(updated)
-        return updated
+        return self._change(account_id, lambda account: replace(account, sending_enabled=enabled))
 
     def set_operator_paused(self, account_id: str, paused: bool) -> Account:
         """The operator's pause, which the customer's switch cannot undo."""
-        updated = replace(self.get_account(account_id), operator_paused=paused)
-        self._accounts.save(updated)
-        return updated
+        return self._change(account_id, lambda account: replace(account, operator_paused=paused))
 
     def ensure_bootstrap(
         self,

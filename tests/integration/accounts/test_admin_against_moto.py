@@ -82,3 +82,11 @@ def test_unknown_account_is_a_clear_error(accounts) -> None:
     service, _, _ = accounts
     with pytest.raises(UnknownAccount, match="123123123123"):
         _admin(service, "grant-production", "--account-id", "123123123123")
+
+
+def test_admin_shows_accounts_without_their_storage_version(accounts) -> None:
+    service, _aws, _settings = accounts
+    created = _admin(service, "create-account")
+    paused = _admin(service, "pause-sending", "--account-id", created["account_id"])
+    assert "version" not in created and "version" not in paused
+    assert paused["operator_paused"] is True

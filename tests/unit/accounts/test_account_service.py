@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
-from sesame.domain.accounts import AccessKey, Account, AccountDefaults, AccountService
+from sesame.domain.accounts import AccessKey, Account, AccountDefaults, AccountService, StaleAccount
 from sesame.domain.errors import InvalidParameterValue, UnknownAccessKey, UnknownAccount
 
 
@@ -24,7 +25,10 @@ class MemoryAccounts:
         return True
 
     def save(self, account: Account) -> None:
-        self.items[account.account_id] = account
+        # The port's contract: only over the version read, stored as the next one.
+        if self.items[account.account_id].version != account.version:
+            raise StaleAccount(account.account_id)
+        self.items[account.account_id] = replace(account, version=account.version + 1)
 
     def all(self) -> Iterator[Account]:
         return iter(list(self.items.values()))

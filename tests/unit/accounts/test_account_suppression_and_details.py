@@ -4,10 +4,18 @@ in-memory repositories)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
-from sesame.domain.accounts import AccessKey, Account, AccountDefaults, AccountService, ReviewStatus
+from sesame.domain.accounts import (
+    AccessKey,
+    Account,
+    AccountDefaults,
+    AccountService,
+    ReviewStatus,
+    StaleAccount,
+)
 from sesame.domain.errors import Conflict
 from sesame.domain.suppression import SuppressionReason
 
@@ -25,7 +33,10 @@ class MemoryAccounts:
         return self.items.setdefault(account.account_id, account) is account
 
     def save(self, account: Account) -> None:
-        self.items[account.account_id] = account
+        # The port's contract: only over the version read, stored as the next one.
+        if self.items[account.account_id].version != account.version:
+            raise StaleAccount(account.account_id)
+        self.items[account.account_id] = replace(account, version=account.version + 1)
 
     def all(self) -> Iterator[Account]:
         return iter(list(self.items.values()))
