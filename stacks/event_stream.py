@@ -21,7 +21,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -29,7 +28,7 @@ from constructs import Construct
 from sesame.domain.sending.event_bus_format import SOURCE as EVENT_SOURCE
 from stacks.alarms import AlarmTopic
 from stacks.function import SesameFunction
-from stacks.work_queues import work_queue_alarms, work_queues
+from stacks.work_queues import consume_batches, work_queue_alarms, work_queues
 
 EVENT_STREAM_HANDLER = "lambdas.event_stream.handler"
 FIREHOSE_RECORD_TEMPLATE = "<detail>\n"
@@ -87,13 +86,11 @@ class EventStream(Construct):
             log_retention=log_retention,
             removal_policy=removal_policy,
         )
-        self.consumer.function.add_event_source(
-            event_sources.SqsEventSource(
-                self.queue,
-                batch_size=CONSUMER_BATCH_SIZE,
-                max_batching_window=CONSUMER_BATCHING_WINDOW,
-                report_batch_item_failures=True,
-            )
+        consume_batches(
+            self.consumer.function,
+            queues,
+            batch_size=CONSUMER_BATCH_SIZE,
+            batching_window=CONSUMER_BATCHING_WINDOW,
         )
         if self.bus:
             self.bus.grant_put_events_to(self.consumer.function)

@@ -16,7 +16,6 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -29,7 +28,7 @@ from stacks.acknowledgements import (
 )
 from stacks.alarms import AlarmTopic, above_zero
 from stacks.function import SesameFunction
-from stacks.work_queues import ALARM_PERIOD, WorkQueues, work_queue_alarms, work_queues
+from stacks.work_queues import ALARM_PERIOD, WorkQueues, consume_batches, work_queue_alarms, work_queues
 
 RECEIPT_WORKER_HANDLER = "lambdas.receiving_worker.handler"
 # A Metrics Insights query (CloudWatch's, not a database's): every series of the metric, whatever
@@ -117,15 +116,8 @@ class Receiving(Construct):
             removal_policy=removal_policy,
             metrics_namespace=METRICS_NAMESPACE,
         )
-        self.worker.function.add_event_source(
-            event_sources.SqsEventSource(
-                self.queue,
-                batch_size=RECEIPT_BATCH_SIZE,
-                # Only the records the worker lists come back; the others are deleted.
-                report_batch_item_failures=True,
-            )
-        )
-        self._alarms(alarms, queue_age_alarm)
+        consume_batches(self.worker.function, queues, batch_size=RECEIPT_BATCH_SIZE)
+        self._alarms(queues, alarms, queue_age_alarm)
 
     @property
     def runtime_environment(self) -> dict[str, str]:
@@ -139,10 +131,10 @@ class Receiving(Construct):
     def function(self) -> lambda_.Function:
         return self.worker.function
 
-    def _alarms(self, alarms: AlarmTopic, queue_age: cdk.Duration) -> None:
+    def _alarms(self, queues: WorkQueues, alarms: AlarmTopic, queue_age: cdk.Duration) -> None:
         self.dead_letter_alarm, self.queue_age_alarm = work_queue_alarms(
             self,
-            WorkQueues(self.queue, self.dead_letters),
+            queues,
             alarms=alarms,
             name="receipt",
             dead_letters_description="Received messages failed their receipt rules too often and were "

@@ -18,7 +18,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -31,7 +30,7 @@ from stacks.acknowledgements import (
 )
 from stacks.alarms import AlarmTopic
 from stacks.function import SesameFunction
-from stacks.work_queues import WorkQueues, work_queue_alarms, work_queues
+from stacks.work_queues import WorkQueues, consume_batches, work_queue_alarms, work_queues
 
 DELIVERY_WORKER_HANDLER = "lambdas.delivery_worker.handler"
 
@@ -135,20 +134,17 @@ class Sending(Construct):
             vpc=vpc,
             vpc_subnets=vpc_subnets,
         )
-        self.worker.function.add_event_source(
-            event_sources.SqsEventSource(
-                self.queue,
-                batch_size=batch_size,
-                max_batching_window=batching_window if batching_window.to_seconds() else None,
-                # Only the records the worker lists come back; the others are deleted.
-                report_batch_item_failures=True,
-                # The trigger does not know the function's reserved concurrency: invoking beyond it
-                # would be throttled, and each throttled batch would count as a receive towards
-                # dead-lettering. AWS advises keeping this at or below the reservation.
-                max_concurrency=worker_reserved_concurrency,
-            )
+        consume_batches(
+            self.worker.function,
+            queues,
+            batch_size=batch_size,
+            batching_window=batching_window if batching_window.to_seconds() else None,
+            # The trigger does not know the function's reserved concurrency: invoking beyond it
+            # would be throttled, and each throttled batch would count as a receive towards
+            # dead-lettering. AWS advises keeping this at or below the reservation.
+            max_concurrency=worker_reserved_concurrency,
         )
-        self._alarms(alarms, queue_age_alarm)
+        self._alarms(queues, alarms, queue_age_alarm)
 
     @property
     def runtime_environment(self) -> dict[str, str]:
@@ -163,10 +159,10 @@ class Sending(Construct):
     def function(self) -> lambda_.Function:
         return self.worker.function
 
-    def _alarms(self, alarms: AlarmTopic, queue_age: cdk.Duration) -> None:
+    def _alarms(self, queues: WorkQueues, alarms: AlarmTopic, queue_age: cdk.Duration) -> None:
         self.dead_letter_alarm, self.queue_age_alarm = work_queue_alarms(
             self,
-            WorkQueues(self.queue, self.dead_letters),
+            queues,
             alarms=alarms,
             name="delivery",
             dead_letters_description="Queued messages failed delivery too often and were set aside "

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -64,6 +66,27 @@ def work_queues(
         removal_policy=removal_policy,
     )
     return WorkQueues(queue, dead_letters)
+
+
+def consume_batches(
+    function: lambda_.IFunction,
+    queues: WorkQueues,
+    *,
+    batch_size: int,
+    batching_window: cdk.Duration | None = None,
+    max_concurrency: int | None = None,
+) -> None:
+    """``function`` takes the queue's messages in batches. It answers with the records it could not
+    finish (partial batch responses): only those come back; the others are deleted."""
+    function.add_event_source(
+        event_sources.SqsEventSource(
+            queues.queue,
+            batch_size=batch_size,
+            max_batching_window=batching_window,
+            report_batch_item_failures=True,
+            max_concurrency=max_concurrency,
+        )
+    )
 
 
 def work_queue_alarms(
