@@ -6,38 +6,14 @@ In AWS the task's environment sets them (SESAME_SMTP_*); local mode builds them 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field
 
-# arn:PARTITION:acm:REGION:ACCOUNT:certificate/ID, the form ExportCertificate takes.
-_ACM_CERTIFICATE_ARN = re.compile(
-    r"arn:aws(-[a-z]+)*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate/[A-Za-z0-9-]+"
-)
-# ACM renews a certificate weeks before it expires; twice a day finds the renewed one in time.
-DEFAULT_TLS_REFRESH_SECONDS = 12 * 3600.0
+from sesame.smtp.certificate_settings import ServerCertificateSettings, certificate_variables
 
 
-def acm_certificate_arn(value: str | None) -> str | None:
-    if value is not None and not _ACM_CERTIFICATE_ARN.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
-        )
-    return value
-
-
-def one_certificate_source(*, pem: bool, files: bool, acm: bool) -> None:
-    """Refuse settings that name the server certificate in more than one way."""
-    if pem and files:
-        raise ValueError("give the TLS certificate as PEM text or as files, not both")
-    if acm and (pem or files):
-        raise ValueError("give the TLS certificate as an ACM certificate ARN or as PEM, not both")
-
-
-class SmtpSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class SmtpSettings(ServerCertificateSettings):
     # Address both listeners bind, and their ports: STARTTLS (SES's 25/587/2587) and implicit
     # TLS (SES's 465/2465). Port 0 picks a free port.
     host: str = "0.0.0.0"  # noqa: S104 (a container listens on its own interface)
@@ -45,15 +21,7 @@ class SmtpSettings(BaseModel):
     smtps_port: int = Field(default=2465, ge=0, le=65535)
     # The name in the greeting and EHLO reply; None: Settings.mail_host_name.
     host_name: str | None = None
-    # The server certificate (chain) and its private key: PEM text, or PEM files.
-    tls_certificate: str | None = Field(default=None, repr=False)
-    tls_private_key: str | None = Field(default=None, repr=False)
-    tls_certificate_file: str | None = None
-    tls_private_key_file: str | None = None
-    # Or an ACM certificate created exportable, exported at start and again every
-    # tls_refresh_seconds to pick up ACM's renewals.
-    tls_acm_certificate_arn: str | None = None
-    tls_refresh_seconds: float = Field(default=DEFAULT_TLS_REFRESH_SECONDS, gt=0)
+    # The certificate: ServerCertificateSettings.
     # Concurrent connections, in all and from one client address; more get 421.
     max_connections: int = Field(default=1000, ge=1)
     max_connections_per_address: int = Field(default=20, ge=1)
@@ -75,27 +43,6 @@ class SmtpSettings(BaseModel):
     # The metric's Tier dimension: the deployment's scaling policy tracks this name.
     metrics_tier: str = Field(default="submission", min_length=1)
 
-    @model_validator(mode="after")
-    def _certificate_and_key_together(self) -> SmtpSettings:
-        pem = (self.tls_certificate is None, self.tls_private_key is None)
-        files = (self.tls_certificate_file is None, self.tls_private_key_file is None)
-        if pem[0] != pem[1] or files[0] != files[1]:
-            raise ValueError("give the TLS certificate and its private key together")
-        one_certificate_source(
-            pem=not pem[0], files=not files[0], acm=self.tls_acm_certificate_arn is not None
-        )
-        return self
-
-    _acm_arn = field_validator("tls_acm_certificate_arn")(acm_certificate_arn)
-
-    @property
-    def has_certificate(self) -> bool:
-        return (
-            self.tls_certificate is not None
-            or self.tls_certificate_file is not None
-            or self.tls_acm_certificate_arn is not None
-        )
-
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
         env = os.environ if environ is None else environ
@@ -104,12 +51,7 @@ class SmtpSettings(BaseModel):
             "SESAME_SMTP_SUBMISSION_PORT": "submission_port",
             "SESAME_SMTP_SMTPS_PORT": "smtps_port",
             "SESAME_SMTP_HOST_NAME": "host_name",
-            "SESAME_SMTP_TLS_CERTIFICATE": "tls_certificate",
-            "SESAME_SMTP_TLS_PRIVATE_KEY": "tls_private_key",
-            "SESAME_SMTP_TLS_CERTIFICATE_FILE": "tls_certificate_file",
-            "SESAME_SMTP_TLS_PRIVATE_KEY_FILE": "tls_private_key_file",
-            "SESAME_SMTP_TLS_ACM_CERTIFICATE_ARN": "tls_acm_certificate_arn",
-            "SESAME_SMTP_TLS_REFRESH_SECONDS": "tls_refresh_seconds",
+            **certificate_variables("SESAME_SMTP_"),
             "SESAME_SMTP_MAX_CONNECTIONS": "max_connections",
             "SESAME_SMTP_MAX_CONNECTIONS_PER_ADDRESS": "max_connections_per_address",
             "SESAME_SMTP_IDLE_TIMEOUT": "idle_timeout",

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from sesame.smtp.certificate_refresh import CertificateRefresher
+from sesame.smtp.certificate_settings import ServerCertificateSettings
 from sesame.smtp.settings import SmtpSettings
 from sesame.smtp.tls_material import TlsExporter, TlsMaterial, configured_server_context, load_material
 
@@ -55,24 +56,34 @@ def acm_server_tls(certificate_arn: str, export: TlsExporter, refresh_interval: 
     return ServerTls(refresher.context, refresher)
 
 
-def server_tls_from_settings(smtp: SmtpSettings, export: TlsExporter | None = None) -> ServerTls:
-    """The submission server's TLS; ``export`` gives an ACM certificate's material, needed only
-    when the settings name one."""
-    if smtp.tls_acm_certificate_arn is not None:
+def configured_server_tls(
+    settings: ServerCertificateSettings, export: TlsExporter | None = None
+) -> ServerTls | None:
+    """The TLS of the certificate the settings name (None when they name none); ``export`` gives
+    an ACM certificate's material, needed only when the settings name one."""
+    if settings.tls_acm_certificate_arn is not None:
         if export is None:
             raise ValueError("an ACM certificate is configured but no ACM client was given to export it")
-        return acm_server_tls(smtp.tls_acm_certificate_arn, export, smtp.tls_refresh_seconds)
-    if smtp.tls_certificate is not None and smtp.tls_private_key is not None:
+        return acm_server_tls(settings.tls_acm_certificate_arn, export, settings.tls_refresh_seconds)
+    if settings.tls_certificate is not None and settings.tls_private_key is not None:
         return ServerTls(
-            server_context_from_pem(smtp.tls_certificate.encode(), smtp.tls_private_key.encode())
+            server_context_from_pem(settings.tls_certificate.encode(), settings.tls_private_key.encode())
         )
-    if smtp.tls_certificate_file is not None and smtp.tls_private_key_file is not None:
-        return ServerTls(server_context(smtp.tls_certificate_file, smtp.tls_private_key_file))
-    raise ValueError(
-        "the submission server needs a TLS certificate: set SESAME_SMTP_TLS_CERTIFICATE and "
-        "SESAME_SMTP_TLS_PRIVATE_KEY (PEM), or their _FILE variants, or "
-        "SESAME_SMTP_TLS_ACM_CERTIFICATE_ARN (an exportable ACM certificate)"
-    )
+    if settings.tls_certificate_file is not None and settings.tls_private_key_file is not None:
+        return ServerTls(server_context(settings.tls_certificate_file, settings.tls_private_key_file))
+    return None
+
+
+def server_tls_from_settings(smtp: SmtpSettings, export: TlsExporter | None = None) -> ServerTls:
+    """The submission server's TLS: it has no certificate of its own to fall back on."""
+    configured = configured_server_tls(smtp, export)
+    if configured is None:
+        raise ValueError(
+            "the submission server needs a TLS certificate: set SESAME_SMTP_TLS_CERTIFICATE and "
+            "SESAME_SMTP_TLS_PRIVATE_KEY (PEM), or their _FILE variants, or "
+            "SESAME_SMTP_TLS_ACM_CERTIFICATE_ARN (an exportable ACM certificate)"
+        )
+    return configured
 
 
 def self_signed_certificate(
