@@ -88,23 +88,31 @@ def provision(aws: AwsClients, settings: Settings) -> Settings:
     return settings.model_copy(update=updates)
 
 
-def _provision_sending(aws: AwsClients, settings: Settings) -> dict[str, Any]:
-    """The delivery queue with its dead-letter queue, the spool bucket and the events topic."""
+def _queue_with_dead_letters(aws: AwsClients, name: str, *, visibility_timeout: int) -> str:
+    """A queue whose messages move to NAME-dlq after ten receives, as the stacks' do; its URL."""
     sqs = aws.client("sqs")
-    dlq_url = sqs.create_queue(QueueName="sesame-delivery-dlq")["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "10"})
-    queue_url = sqs.create_queue(
-        QueueName="sesame-delivery", Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "60"}
-    )["QueueUrl"]
-    bucket = settings.spool_bucket or f"sesame-spool-{settings.region}"
+    attributes = {"RedrivePolicy": redrive, "VisibilityTimeout": str(visibility_timeout)}
+    return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
+
+
+def _bucket(aws: AwsClients, name: str, region: str) -> str:
     s3 = aws.client("s3")
-    if settings.region == "us-east-1":
-        s3.create_bucket(Bucket=bucket)
+    if region == "us-east-1":  # S3 refuses a location constraint naming its default region
+        s3.create_bucket(Bucket=name)
     else:
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    return name
+
+
+def _provision_sending(aws: AwsClients, settings: Settings) -> dict[str, Any]:
+    """The delivery queue with its dead-letter queue, the spool bucket and the events topic."""
+    queue_url = _queue_with_dead_letters(aws, "sesame-delivery", visibility_timeout=60)
+    bucket = _bucket(aws, settings.spool_bucket or f"sesame-spool-{settings.region}", settings.region)
     topic = aws.client("sns").create_topic(Name="sesame-events")["TopicArn"]
     return {"delivery_queue_url": queue_url, "spool_bucket": bucket, "events_topic_arn": topic}
 
@@ -112,19 +120,6 @@ def _provision_sending(aws: AwsClients, settings: Settings) -> dict[str, Any]:
 def _provision_receiving(aws: AwsClients, settings: Settings) -> dict[str, Any]:
     """The inbound bucket (raw messages, stored before the MX answers 250) and the receipt
     queue with its dead-letter queue."""
-    sqs = aws.client("sqs")
-    dlq_url = sqs.create_queue(QueueName="sesame-receiving-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "10"})
-    queue_url = sqs.create_queue(
-        QueueName="sesame-receiving", Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "120"}
-    )["QueueUrl"]
-    bucket = settings.inbound_bucket or f"sesame-inbound-{settings.region}"
-    s3 = aws.client("s3")
-    if settings.region == "us-east-1":
-        s3.create_bucket(Bucket=bucket)
-    else:
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
+    queue_url = _queue_with_dead_letters(aws, "sesame-receiving", visibility_timeout=120)
+    bucket = _bucket(aws, settings.inbound_bucket or f"sesame-inbound-{settings.region}", settings.region)
     return {"receiving_queue_url": queue_url, "inbound_bucket": bucket}
