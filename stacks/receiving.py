@@ -28,6 +28,7 @@ from stacks.acknowledgements import (
 )
 from stacks.alarms import AlarmTopic, above_zero
 from stacks.function import SesameFunction
+from stacks.mail_buckets import mail_bucket
 from stacks.work_queues import ALARM_PERIOD, WorkQueues, consume_batches, work_queue_alarms, work_queues
 
 RECEIPT_WORKER_HANDLER = "lambdas.receiving_worker.handler"
@@ -73,19 +74,10 @@ class Receiving(Construct):
             removal_policy=removal_policy,
         )
         self.queue, self.dead_letters = queues.queue, queues.dead_letters
-        self.bucket = s3.Bucket(
+        self.bucket = mail_bucket(
             self,
             "Inbound",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            # Unversioned: a message is written once under its id; versions would only keep copies
-            # of customers' mail past its expiry.
-            versioned=False,
+            key=key,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id=f"expire-{prefix.rstrip('/')}",
@@ -95,10 +87,8 @@ class Receiving(Construct):
                 )
                 for prefix in INBOUND_PREFIXES
             ],
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="inbound/",
-            # Deleting the stack without deletion protection fails while messages remain: empty it
-            # first. (Auto-deletion would add a custom-resource function.)
+            access_logs=access_logs,
+            access_logs_prefix="inbound/",
             removal_policy=removal_policy,
         )
 

@@ -30,6 +30,7 @@ from stacks.acknowledgements import (
 )
 from stacks.alarms import AlarmTopic
 from stacks.function import SesameFunction
+from stacks.mail_buckets import mail_bucket
 from stacks.work_queues import WorkQueues, consume_batches, work_queue_alarms, work_queues
 
 DELIVERY_WORKER_HANDLER = "lambdas.delivery_worker.handler"
@@ -79,21 +80,10 @@ class Sending(Construct):
             removal_policy=removal_policy,
         )
         self.queue, self.dead_letters = queues.queue, queues.dead_letters
-        self.spool = s3.Bucket(
+        self.spool = mail_bucket(
             self,
             "Spool",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            # One data key per bucket rather than a KMS call per object.
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            # Unversioned: a body is written once under its message's id and deleted once delivered.
-            # Versions would keep a copy of customers' mail after that delete, until expiry, and
-            # protect against nothing the delivery pipeline does.
-            versioned=False,
+            key=key,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-spooled-bodies",
@@ -101,10 +91,8 @@ class Sending(Construct):
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
                 )
             ],
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="spool/",
-            # Deleting the stack without deletion protection fails while bodies remain: empty it
-            # first. (Auto-deletion would add a custom-resource function.)
+            access_logs=access_logs,
+            access_logs_prefix="spool/",
             removal_policy=removal_policy,
         )
         self.events = sns.Topic(
