@@ -36,19 +36,23 @@ def _server_addresses(server: str) -> tuple[list[str], int]:
     return [host], int(port)
 
 
+def make_resolver(server: str | None, timeout: float) -> dns.resolver.Resolver:
+    """A resolver asking ``server`` ("host:port"), or the system's when None, giving each question
+    one deadline of ``timeout`` seconds, retries included."""
+    if server:
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers, resolver.port = _server_addresses(server)
+    else:
+        resolver = dns.resolver.Resolver()
+    resolver.timeout = timeout
+    resolver.lifetime = timeout
+    return resolver
+
+
 class DnsPythonLookup:
     def __init__(self, server: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        if server:
-            resolver = dns.resolver.Resolver(configure=False)
-            hosts, port = _server_addresses(server)
-            resolver.nameservers = hosts
-            resolver.port = port
-        else:
-            resolver = dns.resolver.Resolver()
-        # One deadline per question, retries included; no cache, since the point of a re-check
-        # is to see a record the customer has just published.
-        resolver.timeout = timeout
-        resolver.lifetime = timeout
+        resolver = make_resolver(server, timeout)
+        # No cache: the point of a re-check is to see a record the customer has just published.
         resolver.cache = None
         self._resolver = resolver
 

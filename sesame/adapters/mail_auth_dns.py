@@ -17,7 +17,7 @@ from dns.rdtypes.ANY.MX import MX
 from dns.rdtypes.ANY.PTR import PTR
 from dns.rdtypes.ANY.TXT import TXT
 
-from sesame.adapters.dns import _server_addresses
+from sesame.adapters.dns import make_resolver
 from sesame.domain.identity_ports import DnsTemporaryFailure
 
 DEFAULT_TIMEOUT = 5.0
@@ -27,15 +27,7 @@ class DnsPythonMailAuth:
     def __init__(
         self, server: str | None = None, *, timeout: float = DEFAULT_TIMEOUT, cache: bool = False
     ) -> None:
-        if server:
-            resolver = dns.resolver.Resolver(configure=False)
-            hosts, port = _server_addresses(server)
-            resolver.nameservers = hosts
-            resolver.port = port
-        else:
-            resolver = dns.resolver.Resolver()
-        resolver.timeout = timeout
-        resolver.lifetime = timeout
+        resolver = make_resolver(server, timeout)
         resolver.cache = dns.resolver.LRUCache(max_size=10_000) if cache else None
         self._resolver = resolver
 

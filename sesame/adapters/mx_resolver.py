@@ -26,7 +26,7 @@ import dns.rdatatype
 import dns.resolver
 from dns.rdtypes.ANY.MX import MX
 
-from sesame.adapters.dns import _server_addresses
+from sesame.adapters.dns import make_resolver
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -91,16 +91,7 @@ class MxResolver:
         rng: random.Random | None = None,
         ipv6: bool = True,
     ) -> None:
-        if server:
-            resolver = dns.resolver.Resolver(configure=False)
-            hosts, port = _server_addresses(server)
-            resolver.nameservers = hosts
-            resolver.port = port
-        else:
-            resolver = dns.resolver.Resolver()
-        resolver.timeout = timeout
-        resolver.lifetime = timeout
-        self._resolver = resolver
+        self._resolver = make_resolver(server, timeout)
         self._rng = rng or random.Random()  # noqa: S311 - load spreading, not security
         self._ipv6 = ipv6
 
